@@ -1,0 +1,3 @@
+"""serviceops-bot: file Motadata ServiceOps requests from Slack."""
+
+__version__ = "0.1.0"

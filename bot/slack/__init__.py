@@ -1,0 +1,1 @@
+"""Everything Slack: Bolt wiring, listeners, Block Kit builders. Built on `bot.core`."""

@@ -1,0 +1,34 @@
+"""Every Slack identifier the app uses. `manifest.yml` declares the same ones (a test checks)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+COMMAND: Final = "/ticket"
+MESSAGE_SHORTCUT: Final = "ticket_from_message"
+GLOBAL_SHORTCUT: Final = "ticket_global"
+FORM_CALLBACK: Final = "ticket_form"
+OPEN_FORM_ACTION: Final = "ticket_open_form"
+"""Button under the bot's DM/mention reply that opens the prefilled modal."""
+RETRY_ACTION: Final = "ticket_retry"
+"""Button in a failure view or message: resubmit the same draft without retyping."""
+EDIT_ACTION: Final = "ticket_edit"
+"""Button in a failure view or message: reopen the form with what the person typed."""
+FILE_ANYWAY_ACTION: Final = "ticket_file_anyway"
+"""Button under "Already filed as INC-12": open the form for a separate ticket on purpose."""
+DEPARTMENT_OPTIONS: Final = "department"
+"""Action id of the external (type-ahead) department select; options come from the app."""
+
+
+class Block:
+    """Input block ids of the modal; each holds one element whose action_id is the same string."""
+
+    SUBJECT: Final = "subject"
+    DESCRIPTION: Final = "description"
+    PRIORITY: Final = "priority"
+    URGENCY: Final = "urgency"
+    IMPACT: Final = "impact"
+    DEPARTMENT: Final = "department"
+    TAGS: Final = "tags"
+
+    ALL: Final = (SUBJECT, DESCRIPTION, PRIORITY, URGENCY, IMPACT, DEPARTMENT, TAGS)
