@@ -1,0 +1,90 @@
+"""Command line: `serviceops-bot [run [--mode socket|http]]` and `serviceops-bot check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import ConfigError, FormConfig, Settings, load_form_config, load_settings
+from bot.logs import setup_logging
+
+README = "README.md"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="serviceops-bot",
+        description="Slack bot that files Motadata ServiceOps requests.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run the bot (the default)")
+    run.add_argument(
+        "--mode",
+        choices=["socket", "http"],
+        help="Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)",
+    )
+    commands.add_parser("check", help="check the configuration and both connections")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        from bot.check import run_check
+
+        return asyncio.run(run_check())
+    try:
+        settings = load_settings()
+        mode = settings.mode(getattr(args, "mode", None))
+        problems = settings.check_mode(mode)
+        if problems:
+            raise ConfigError(problems)
+        form = load_form_config(settings.bot_config)
+    except ConfigError as exc:
+        print("serviceops-bot cannot start; fix these settings:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
+    try:
+        asyncio.run(_run(settings, form, mode))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
+    from bot.slack.app import create_app
+    from bot.slack.runner import serve_http, serve_socket
+
+    bot = await create_app(settings, form=form)
+    if mode == "socket":
+        assert settings.slack_app_token is not None
+        await serve_socket(
+            bot,
+            app_token=settings.slack_app_token.get_secret_value(),
+            health_port=settings.health_port,
+        )
+    else:
+        await serve_http(bot, port=settings.port)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.serviceops_client_secret,
+        settings.serviceops_password,
+        settings.serviceops_api_key,
+    ]
+    return [value.get_secret_value() for value in values if value is not None]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

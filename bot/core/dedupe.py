@@ -1,0 +1,72 @@
+"""Claims in the shared cache that make "at most once" hold across retries and replicas.
+
+A claim is an atomic add (Redis `SET NX`, or the in-process equivalent): the first caller
+wins, later callers see what the winner recorded. Three things are claimed:
+
+- an Events API delivery (`event:{event_id}`), so Slack's retries are processed once;
+- a source message (`source:{team}:{channel}:{ts}`), so one message files one ticket;
+- a filing attempt (`attempt:{id}`), so a double click or a replayed submission files once.
+
+A claim that is never completed (the process died) expires after its TTL, so nothing is
+locked forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ClaimState = Literal["pending", "done", "unknown"]
+"""pending: being worked on; done: finished (value holds the result); unknown: the outcome
+of a create is not known (a timeout after sending), so a retry must look before it files."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What an earlier caller recorded under a key."""
+
+    state: ClaimState
+    value: dict[str, Any]
+
+
+class Claims:
+    """Atomic first-wins claims over an aiocache backend (memory or Redis)."""
+
+    def __init__(self, cache: Any, *, pending_ttl: float = 120.0) -> None:
+        self._cache = cache
+        self._pending_ttl = pending_ttl
+
+    async def claim(self, key: str, *, ttl: float | None = None) -> Claim | None:
+        """Take `key` if nobody holds it. Returns None when taken, else the holder's record."""
+        record = {"state": "pending", "value": {}}
+        try:
+            await self._cache.add(key, record, ttl=ttl or self._pending_ttl)
+        except ValueError:  # aiocache: the key exists
+            existing = await self._cache.get(key)
+            if existing is None:  # expired between the add and the get: try once more
+                return await self.claim(key, ttl=ttl)
+            return Claim(state=existing["state"], value=existing.get("value", {}))
+        return None
+
+    async def peek(self, key: str) -> Claim | None:
+        """The record under `key`, if any, without claiming it."""
+        existing = await self._cache.get(key)
+        if existing is None:
+            return None
+        return Claim(state=existing["state"], value=existing.get("value", {}))
+
+    async def hold(self, key: str, *, ttl: float | None = None) -> None:
+        """Mark a key we are entitled to (e.g. after an unknown outcome) as pending again."""
+        await self._cache.set(key, {"state": "pending", "value": {}}, ttl=ttl or self._pending_ttl)
+
+    async def complete(self, key: str, value: dict[str, Any], *, ttl: float) -> None:
+        """Record the result under a claim we hold, for `ttl` seconds."""
+        await self._cache.set(key, {"state": "done", "value": value}, ttl=ttl)
+
+    async def mark_unknown(self, key: str, value: dict[str, Any], *, ttl: float) -> None:
+        """Keep the claim but record that the outcome is not known."""
+        await self._cache.set(key, {"state": "unknown", "value": value}, ttl=ttl)
+
+    async def release(self, key: str) -> None:
+        """Give a claim back (the work failed and may be tried again)."""
+        await self._cache.delete(key)

@@ -1,0 +1,288 @@
+"""The use case: a draft typed in a chat becomes one ServiceOps request.
+
+`TicketService.file` is the only way the chat surfaces create requests. It guarantees:
+
+- one filing attempt (a modal submission, a "Try again" click) creates at most one request,
+  even when delivered twice or to two replicas (attempt claim);
+- one source message creates at most one ticket unless the person asks for another on
+  purpose (source claim);
+- after a create whose outcome is unknown (timeout once the request was sent), the next try
+  looks for the request before filing again.
+
+Failures come out as `TicketError` with a sentence for the person; nothing here knows Slack.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.core.dedupe import Claims
+from bot.core.drafts import FiledTicket, Origin, TicketDraft
+from bot.serviceops import (
+    AuthenticationError,
+    OutcomeUnknownError,
+    Request,
+    RequestCreate,
+    RequestRejectedError,
+    ServiceOpsClient,
+    ServiceOpsError,
+    ServiceUnavailableError,
+)
+
+log = logging.getLogger("bot.tickets")
+
+SOURCE_TTL = 30 * 24 * 3600
+"""How long a source message remembers its ticket (a month of "Already filed as …")."""
+ATTEMPT_TTL = 24 * 3600
+UNKNOWN_LOOKBACK = timedelta(minutes=30)
+
+
+class TicketError(Exception):
+    """Filing failed; `user_message` says what happened and what to do."""
+
+    reason = "error"
+    """Short label for metrics and logs."""
+
+    def __init__(self, user_message: str, *, retryable: bool = False) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.retryable = retryable
+
+
+class AlreadyFiledError(TicketError):
+    """The source message already has a ticket."""
+
+    reason = "already_filed"
+
+    def __init__(self, ticket: FiledTicket) -> None:
+        super().__init__(f"This message is already filed as {ticket.number}.")
+        self.ticket = ticket
+
+
+class InProgressError(TicketError):
+    """The same attempt is being filed right now (double click, second replica)."""
+
+    reason = "in_progress"
+
+    def __init__(self) -> None:
+        super().__init__("This ticket is already being created. One moment…")
+
+
+class MissingRequesterError(TicketError):
+    """The person has no e-mail the bot can see, so ServiceOps cannot name the requester."""
+
+    reason = "no_email"
+
+
+class TicketService:
+    """Files drafts as ServiceOps requests, at most once per attempt and per source."""
+
+    def __init__(
+        self,
+        client: ServiceOpsClient,
+        claims: Claims,
+        *,
+        category: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self._client = client
+        self._claims = claims
+        self._category = category
+        self._source = source
+
+    @property
+    def client(self) -> ServiceOpsClient:
+        """The ServiceOps client (readiness checks use it)."""
+        return self._client
+
+    async def already_filed(self, origin: Origin) -> FiledTicket | None:
+        """The ticket filed from this origin's source message, if there is one (cheap)."""
+        key = origin.source_key()
+        if key is None:
+            return None
+        claim = await self._claims.peek(f"source:{key}")
+        if claim is None or claim.state != "done":
+            return None
+        return FiledTicket.model_validate(claim.value)
+
+    async def file(
+        self,
+        draft: TicketDraft,
+        *,
+        requester_email: str,
+        origin: Origin,
+        attempt_id: str,
+        force_new: bool = False,
+        footer: str | None = None,
+    ) -> FiledTicket:
+        """Create the request for `draft`, or return the one this attempt already created.
+
+        Args:
+            draft: what the person typed and picked.
+            requester_email: the person's e-mail, sent as `requesterEmail`.
+            origin: where the draft came from; its source message is claimed unless `force_new`.
+            attempt_id: stable id of this filing attempt (same id on a replay or double click).
+            force_new: the person asked for a separate ticket for an already-filed message.
+            footer: plain text appended to the description (link to the Slack message).
+
+        Raises:
+            TicketError: with a sentence for the person (subclasses say why).
+        """
+        attempt_key = f"attempt:{attempt_id}"
+        previous = await self._claims.claim(attempt_key, ttl=ATTEMPT_TTL)
+        if previous is not None and previous.state == "done":
+            return FiledTicket.model_validate(previous.value)
+        if previous is not None and previous.state == "pending":
+            raise InProgressError()
+        if previous is not None and previous.state == "unknown":
+            found = await self._find_earlier(previous.value, requester_email)
+            if found is not None:
+                await self._finish(attempt_key, origin, found, force_new=force_new)
+                return found
+            await self._claims.hold(attempt_key)
+
+        source_key = None if force_new else origin.source_key()
+        if source_key is not None:
+            held = await self._claims.claim(f"source:{source_key}", ttl=ATTEMPT_TTL)
+            if held is not None and held.state == "done":
+                await self._claims.release(attempt_key)
+                raise AlreadyFiledError(FiledTicket.model_validate(held.value))
+            if held is not None:  # another attempt on the same message is in flight
+                await self._claims.release(attempt_key)
+                raise InProgressError()
+
+        body = self._request_body(draft, requester_email, footer)
+        started = time.monotonic()
+        try:
+            created = await self._client.create_request(body)
+        except OutcomeUnknownError as exc:
+            await self._claims.mark_unknown(
+                attempt_key,
+                {"subject": body.subject, "since": datetime.now(UTC).isoformat()},
+                ttl=ATTEMPT_TTL,
+            )
+            if source_key is not None:
+                await self._claims.release(f"source:{source_key}")
+            raise TicketError(exc.user_message, retryable=True) from exc
+        except ServiceOpsError as exc:
+            await self._claims.release(attempt_key)
+            if source_key is not None:
+                await self._claims.release(f"source:{source_key}")
+            raise _as_ticket_error(exc) from exc
+        ticket = self._filed(created, fallback_subject=body.subject)
+        log.info(
+            "ticket_created",
+            extra={
+                "ticket": ticket.number,
+                "request_id": ticket.id,
+                "surface": origin.surface,
+                "channel": origin.channel_id,
+                "user": origin.user_id,
+                "serviceops_seconds": round(time.monotonic() - started, 3),
+            },
+        )
+        await self._finish(attempt_key, origin, ticket, force_new=force_new)
+        return ticket
+
+    def _request_body(
+        self, draft: TicketDraft, requester_email: str, footer: str | None
+    ) -> RequestCreate:
+        text = draft.description.strip()
+        if footer:
+            text = f"{text}\n\n{footer}" if text else footer
+        try:
+            return RequestCreate(
+                subject=draft.subject,
+                requester_email=requester_email,
+                description=to_html(text) if text else None,
+                priority_name=draft.priority or None,
+                urgency_name=draft.urgency or None,
+                impact_name=draft.impact or None,
+                department_name=draft.department or None,
+                tags=list(draft.tags) or None,
+                category_name=self._category,
+                source=self._source,
+            )
+        except ValueError as exc:  # pydantic: blank subject, malformed e-mail
+            raise TicketError(
+                "Some of the ticket's fields are not valid. Please check the subject and try again."
+            ) from exc
+
+    def _filed(self, created: Request, *, fallback_subject: str) -> FiledTicket:
+        return FiledTicket(
+            id=created.id,
+            number=created.name or f"#{created.id}",
+            subject=created.subject or fallback_subject,
+            url=self._client.portal_url(created.id),
+        )
+
+    async def _finish(
+        self, attempt_key: str, origin: Origin, ticket: FiledTicket, *, force_new: bool
+    ) -> None:
+        value = ticket.model_dump()
+        await self._claims.complete(attempt_key, value, ttl=ATTEMPT_TTL)
+        key = origin.source_key()
+        if key is not None and not force_new:
+            await self._claims.complete(f"source:{key}", value, ttl=SOURCE_TTL)
+
+    async def _find_earlier(
+        self, unknown: dict[str, Any], requester_email: str
+    ) -> FiledTicket | None:
+        """Look for the request an earlier, timed-out create may have made."""
+        subject = unknown.get("subject")
+        since = datetime.fromisoformat(unknown["since"]) - UNKNOWN_LOOKBACK
+        qual = {
+            "qualDetails": {
+                "type": "FlatQualificationRest",
+                "quals": [
+                    {
+                        "type": "RelationalQualificationRest",
+                        "leftOperand": {"type": "PropertyOperandRest", "key": "request.subject"},
+                        "operator": "equal",
+                        "rightOperand": {
+                            "type": "ValueOperandRest",
+                            "value": {"type": "StringValueRest", "value": subject},
+                        },
+                    }
+                ],
+            }
+        }
+        try:
+            result = await self._client.search_requests(qual, size=50, sort_by="createdTime")
+        except ServiceOpsError as exc:
+            raise _as_ticket_error(exc) from exc
+        for request in result.items:
+            created_at = request.created_at
+            if (
+                request.subject == subject
+                and (request.requester_email or "").lower() == requester_email.lower()
+                and (created_at is None or created_at >= since)
+            ):
+                log.info("ticket_found_after_timeout", extra={"ticket": request.name})
+                return self._filed(request, fallback_subject=subject or "")
+        return None
+
+
+def to_html(text: str) -> str:
+    """Plain text as the HTML ServiceOps stores in `description`: escaped, lines kept."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + html.escape(p.strip("\n")).replace("\n", "<br>") + "</p>" for p in paragraphs
+    )
+
+
+def _as_ticket_error(exc: ServiceOpsError) -> TicketError:
+    error = TicketError(exc.user_message, retryable=exc.retryable)
+    if isinstance(exc, AuthenticationError):
+        error.reason = "auth"
+    elif isinstance(exc, RequestRejectedError):
+        error.reason = "rejected"
+    elif isinstance(exc, ServiceUnavailableError):
+        error.reason = "unavailable"
+    else:
+        error.reason = "unexpected"
+    return error

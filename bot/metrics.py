@@ -1,0 +1,38 @@
+"""Prometheus metrics, served at `GET /metrics` (HTTP mode) or on `HEALTH_PORT` (Socket Mode)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+TICKETS_CREATED = Counter(
+    "serviceops_bot_tickets_created",
+    "Requests created in ServiceOps, by chat surface.",
+    ["surface"],
+    registry=REGISTRY,
+)
+TICKETS_FAILED = Counter(
+    "serviceops_bot_tickets_failed",
+    "Filing attempts that ended in an error shown to the person, by reason.",
+    ["reason"],
+    registry=REGISTRY,
+)
+SERVICEOPS_SECONDS = Histogram(
+    "serviceops_bot_serviceops_call_seconds",
+    "Latency of ServiceOps HTTP calls, by operation and outcome.",
+    ["operation", "outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+    registry=REGISTRY,
+)
+SLACK_API_ERRORS = Counter(
+    "serviceops_bot_slack_api_errors",
+    "Slack Web API calls that failed, by method and error code.",
+    ["method", "error"],
+    registry=REGISTRY,
+)
+
+
+def observe_serviceops(operation: str, outcome: str, seconds: float) -> None:
+    """Observer handed to the ServiceOps client."""
+    SERVICEOPS_SECONDS.labels(operation=operation, outcome=outcome).observe(seconds)

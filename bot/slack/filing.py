@@ -1,0 +1,191 @@
+"""After the ack: file the pending ticket, then tell the person in the modal and in Slack.
+
+This runs once Slack has its acknowledgement, so it may take as long as ServiceOps needs.
+Every way it can end leaves the person with either the ticket number or a message saying
+what went wrong, with buttons that bring back what they typed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.drafts import FiledTicket
+from bot.core.tickets import AlreadyFiledError, InProgressError, TicketError
+from bot.metrics import SLACK_API_ERRORS, TICKETS_CREATED, TICKETS_FAILED
+from bot.slack.blocks.results import (
+    build_failure_message,
+    build_failure_view,
+    build_private_result,
+    build_success_view,
+    build_ticket_message,
+)
+from bot.slack.deps import Deps
+from bot.slack.forms import already_filed_view
+from bot.slack.states import FormContext, PendingTicket
+
+log = logging.getLogger("bot.slack.filing")
+
+UNEXPECTED = (
+    "Something went wrong on my side while creating your ticket (reference {ref}). "
+    "Nothing you typed is lost: press Try again, or tell your IT admin the reference."
+)
+
+
+async def update_view(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:
+    """Replace a modal's content; a modal the person already closed is not an error."""
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        SLACK_API_ERRORS.labels(method="views.update", error=error).inc()
+        log.info("views_update_failed", extra={"view": view_id, "error": error})
+
+
+async def file_and_report(
+    client: AsyncWebClient, deps: Deps, pending: PendingTicket, *, view_id: str | None
+) -> FiledTicket | None:
+    """File `pending` and report the outcome; the modal `view_id` shows progress meanwhile."""
+    async with deps.inflight.track():
+        return await _file_and_report(client, deps, pending, view_id=view_id)
+
+
+async def _file_and_report(
+    client: AsyncWebClient, deps: Deps, pending: PendingTicket, *, view_id: str | None
+) -> FiledTicket | None:
+    origin = pending.origin
+    try:
+        email = await deps.identity.email(origin.user_id)
+        footer = await _footer(deps, pending)
+        ticket = await deps.tickets.file(
+            pending.draft,
+            requester_email=email,
+            origin=origin,
+            attempt_id=pending.attempt_id,
+            force_new=pending.force_new,
+            footer=footer,
+        )
+    except InProgressError:
+        log.info("filing_in_progress_elsewhere", extra={"attempt": pending.attempt_id})
+        return None
+    except AlreadyFiledError as exc:
+        await _report_already_filed(client, deps, pending, exc.ticket, view_id=view_id)
+        return None
+    except TicketError as exc:
+        TICKETS_FAILED.labels(reason=exc.reason).inc()
+        log.info(
+            "ticket_failed",
+            extra={"reason": exc.reason, "user": origin.user_id, "channel": origin.channel_id},
+        )
+        await report_failure(
+            client, deps, pending, exc.user_message, retryable=exc.retryable, view_id=view_id
+        )
+        return None
+    except Exception:  # the boundary of background work: log it, tell the person, keep input
+        ref = secrets.token_hex(4)
+        TICKETS_FAILED.labels(reason="unexpected").inc()
+        log.exception("ticket_failed_unexpectedly", extra={"ref": ref, "user": origin.user_id})
+        await report_failure(
+            client, deps, pending, UNEXPECTED.format(ref=ref), retryable=True, view_id=view_id
+        )
+        return None
+
+    TICKETS_CREATED.labels(surface=origin.surface).inc()
+    await announce(deps, pending, ticket, view_id=view_id, client=client)
+    return ticket
+
+
+async def announce(
+    deps: Deps,
+    pending: PendingTicket,
+    ticket: FiledTicket,
+    *,
+    view_id: str | None,
+    client: AsyncWebClient,
+) -> None:
+    """Post the ticket where it belongs, privately when that fails, and in the modal."""
+    origin = pending.origin
+    message = build_ticket_message(ticket, requester_user_id=origin.user_id)
+    posted_in = await deps.announcer.public(origin, message)
+    where: str | None
+    if posted_in is not None:
+        where = f"<#{posted_in}>"
+    else:
+        reason = _private_reason(deps, pending)
+        how = await deps.announcer.private(
+            origin,
+            build_private_result(ticket, reason=reason),
+            prefer_dm=origin.surface == "global" or origin.channel_id is None,
+        )
+        where = {"dm": "a direct message from me", "none": None}.get(how, "a private message")
+    if view_id is not None:
+        await update_view(client, view_id, build_success_view(ticket, where=where))
+
+
+async def report_failure(
+    client: AsyncWebClient,
+    deps: Deps,
+    pending: PendingTicket,
+    message: str,
+    *,
+    retryable: bool,
+    view_id: str | None,
+) -> None:
+    """Tell the person in the modal and privately, with Try again / Back to the form."""
+    state = await deps.states.save(pending, limit=2000)
+    if view_id is not None:
+        await update_view(
+            client,
+            view_id,
+            build_failure_view(message=message, state=state, retryable=retryable),
+        )
+    await deps.announcer.private(
+        pending.origin,
+        build_failure_message(message=message, state=state, retryable=retryable),
+        prefer_dm=True,
+    )
+
+
+async def _report_already_filed(
+    client: AsyncWebClient,
+    deps: Deps,
+    pending: PendingTicket,
+    ticket: FiledTicket,
+    *,
+    view_id: str | None,
+) -> None:
+    context = FormContext.of(pending)
+    if view_id is not None:
+        await update_view(client, view_id, already_filed_view(ticket, context))
+        return
+    from bot.slack.blocks.results import build_already_filed
+
+    await deps.announcer.private(
+        pending.origin, build_already_filed(ticket.number, ticket.url, metadata=context.encode())
+    )
+
+
+def _private_reason(deps: Deps, pending: PendingTicket) -> str:
+    origin = pending.origin
+    if origin.surface == "global" or origin.channel_id is None:
+        return ""
+    if origin.surface == "command" and deps.settings.reply_privately:
+        return ""
+    return (
+        f"I couldn't post in <#{origin.channel_id}>. To get the ticket number in the "
+        "conversation next time, invite me there with `/invite @ServiceOps`."
+    )
+
+
+async def _footer(deps: Deps, pending: PendingTicket) -> str | None:
+    """"From Slack" line for the description: who wrote the message, and its link."""
+    if not pending.permalink:
+        return None
+    if pending.author_id:
+        author = await deps.identity.name(pending.author_id)
+        return f"From a Slack message by {author}: {pending.permalink}"
+    return f"From Slack: {pending.permalink}"

@@ -1,0 +1,13 @@
+"""Listeners, one module per Slack surface; `register_all` wires them to their identifiers."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.listeners import actions, commands, events, options, shortcuts, views
+
+
+def register_all(app: AsyncApp) -> None:
+    """Attach every listener to `app` (the identifiers live in `bot.slack.ids`)."""
+    for surface in (commands, shortcuts, events, actions, views, options):
+        surface.register(app)

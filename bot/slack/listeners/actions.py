@@ -1,0 +1,134 @@
+"""Buttons: open the form from a DM/mention prompt, try again, back to the form, file anyway.
+
+Each button's value is a token from `StateStore` (the pending draft inline, or a cache key),
+so any replica can handle the click and nothing the person typed is lost.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.drafts import TicketDraft
+from bot.slack import ids, origin
+from bot.slack.blocks.results import build_progress_view
+from bot.slack.deps import Deps, deps_of
+from bot.slack.filing import file_and_report, update_view
+from bot.slack.forms import form_view, open_form
+from bot.slack.states import FormContext, PendingTicket
+
+EXPIRED = (
+    "That draft has expired, so I opened an empty form. Sorry for the retyping: "
+    "drafts are kept for a week."
+)
+
+
+def _value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def _view_id(body: dict[str, Any]) -> str | None:
+    view = body.get("view")
+    return str(view["id"]) if isinstance(view, dict) and view.get("id") else None
+
+
+async def handle_open_form(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """The "Create ticket" button under the bot's DM/mention reply."""
+    await ack()
+    deps = deps_of(context)
+    pending = await deps.states.load(_value(body))
+    if pending is None:
+        pending = PendingTicket(
+            origin=origin.from_prompt_action(body),
+            draft=TicketDraft(),
+            attempt_id=secrets.token_urlsafe(12),
+        )
+    pending = _for_clicker(pending, body)
+    await open_form(
+        client,
+        deps,
+        trigger_id=body["trigger_id"],
+        draft=pending.draft,
+        context=FormContext.of(pending),
+    )
+
+
+async def handle_edit(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """"Back to the form": the form again, with everything the person typed."""
+    await ack()
+    await _reopen_form(body, client, deps_of(context), force_new=False)
+
+
+async def handle_file_anyway(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """"File a separate ticket" under "Already filed as …": the form, without de-duplication."""
+    await ack()
+    await _reopen_form(body, client, deps_of(context), force_new=True)
+
+
+async def handle_retry(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """"Try again": resubmit the same draft (same attempt, so never a duplicate)."""
+    await ack()
+    deps = deps_of(context)
+    pending = await deps.states.load(_value(body))
+    if pending is None:
+        await _reopen_form(body, client, deps, force_new=False)
+        return
+    progress = build_progress_view(pending.draft)
+    view_id = _view_id(body)
+    if view_id is not None:
+        await update_view(client, view_id, progress)
+    else:
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=progress)
+        view_id = str(opened["view"]["id"])
+    await file_and_report(client, deps, pending, view_id=view_id)
+
+
+async def _reopen_form(
+    body: dict[str, Any], client: AsyncWebClient, deps: Deps, *, force_new: bool
+) -> None:
+    pending = await deps.states.load(_value(body))
+    if pending is None:
+        draft, context = TicketDraft(), FormContext(origin=origin.from_prompt_action(body))
+        await deps.announcer.private(context.origin, {"text": EXPIRED})
+    else:
+        pending = _for_clicker(pending, body)
+        if force_new:
+            pending = pending.model_copy(
+                update={"force_new": True, "attempt_id": secrets.token_urlsafe(12)}
+            )
+        draft, context = pending.draft, FormContext.of(pending)
+        context = context.model_copy(update={"attempt_id": pending.attempt_id})
+    view_id = _view_id(body)
+    if view_id is not None:
+        await update_view(client, view_id, form_view(deps, draft, context))
+    else:
+        await client.views_open(trigger_id=body["trigger_id"], view=form_view(deps, draft, context))
+
+
+def _for_clicker(pending: PendingTicket, body: dict[str, Any]) -> PendingTicket:
+    """The person who clicks files the ticket (and is its requester)."""
+    user_id = body["user"]["id"]
+    if pending.origin.user_id == user_id:
+        return pending
+    return pending.model_copy(
+        update={"origin": pending.origin.model_copy(update={"user_id": user_id, "response_url": None})}
+    )
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.OPEN_FORM_ACTION)(handle_open_form)
+    app.action(ids.EDIT_ACTION)(handle_edit)
+    app.action(ids.FILE_ANYWAY_ACTION)(handle_file_anyway)
+    app.action(ids.RETRY_ACTION)(handle_retry)

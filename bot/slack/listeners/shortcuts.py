@@ -1,0 +1,83 @@
+"""Shortcuts: "Create ticket" on a message (prefilled), and the global one (empty form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.drafts import TicketDraft
+from bot.slack import ids, origin
+from bot.slack.deps import deps_of
+from bot.slack.forms import open_form
+from bot.slack.states import FormContext
+from bot.slack.text import clean, first_line
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """A message's words: its text, else what its blocks, attachments or files say."""
+    if (message.get("text") or "").strip():
+        return str(message["text"])
+    parts: list[str] = []
+    for block in message.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("text"):
+            parts.append(str(text["text"]))
+        for field in block.get("fields") or []:
+            if isinstance(field, dict) and field.get("text"):
+                parts.append(str(field["text"]))
+    for attachment in message.get("attachments") or []:
+        for key in ("title", "text", "fallback"):
+            if attachment.get(key):
+                parts.append(str(attachment[key]))
+                break
+    files = [f.get("title") or f.get("name") for f in message.get("files") or []]
+    if any(files):
+        parts.append("Files: " + ", ".join(str(name) for name in files if name))
+    return "\n".join(parts)
+
+
+def draft_from_message(message: dict[str, Any]) -> TicketDraft:
+    """Subject = the message's first line; description = the whole text."""
+    text = clean(message_text(message))
+    return TicketDraft(subject=first_line(text, 250), description=text.strip())
+
+
+async def handle_ticket_from_message(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    await ack()
+    source = origin.from_message_shortcut(body)
+    message = body.get("message") or {}
+    workspace_url = getattr(context.get("authorize_result"), "url", None)
+    link = None
+    if source.channel_id and source.message_ts:
+        link = origin.permalink(
+            workspace_url, source.channel_id, source.message_ts, message.get("thread_ts")
+        )
+    await open_form(
+        client,
+        deps_of(context),
+        trigger_id=body["trigger_id"],
+        draft=draft_from_message(message),
+        context=FormContext(origin=source, author_id=message.get("user"), permalink=link),
+    )
+
+
+async def handle_ticket_global(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    await ack()
+    await open_form(
+        client,
+        deps_of(context),
+        trigger_id=body["trigger_id"],
+        draft=TicketDraft(),
+        context=FormContext(origin=origin.from_global_shortcut(body)),
+    )
+
+
+def register(app: AsyncApp) -> None:
+    app.shortcut(ids.MESSAGE_SHORTCUT)(handle_ticket_from_message)
+    app.shortcut(ids.GLOBAL_SHORTCUT)(handle_ticket_global)

@@ -1,0 +1,143 @@
+"""Serving the app: HTTP mode (`POST /slack/events`) or Socket Mode, plus health endpoints.
+
+Both modes expose `GET /healthz` (the process is up), `GET /readyz` (ServiceOps credentials
+work and Slack answers) and `GET /metrics` (Prometheus). In HTTP mode they share `PORT` with
+the Slack endpoint; in Socket Mode they listen on `HEALTH_PORT` when it is set.
+On SIGTERM/SIGINT the server stops taking work, lets tickets being filed finish (bounded),
+then closes its connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.metrics import REGISTRY
+from bot.serviceops import ServiceOpsError
+from bot.slack.app import BotApp
+
+log = logging.getLogger("bot.runner")
+
+DRAIN_SECONDS = 25.0
+"""How long shutdown waits for tickets being filed (container runtimes allow ~30 s)."""
+READY_CACHE_SECONDS = 10.0
+
+
+def build_web_app(bot: BotApp, *, slack_endpoint: bool) -> web.Application:
+    """The aiohttp application: Slack's endpoint (HTTP mode) and the health endpoints."""
+    web_app = web.Application()
+    ready_state: dict[str, Any] = {"at": 0.0, "result": None}
+
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        bolt_response = await bot.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.StreamResponse:
+        now = time.monotonic()
+        if ready_state["result"] is None or now - ready_state["at"] > READY_CACHE_SECONDS:
+            ready_state["result"] = await _readiness(bot)
+            ready_state["at"] = now
+        checks: dict[str, str] = ready_state["result"]
+        ok = all(value == "ok" for value in checks.values())
+        return web.json_response(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+        )
+
+    async def metrics(_: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    if slack_endpoint:
+        web_app.router.add_post("/slack/events", slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
+    return web_app
+
+
+async def _readiness(bot: BotApp) -> dict[str, str]:
+    """ServiceOps token obtainable and Slack reachable; values say what is wrong."""
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(bot.deps.tickets.client.check_auth(), 10)
+        checks["serviceops"] = "ok"
+    except ServiceOpsError as exc:
+        checks["serviceops"] = exc.user_message
+    except TimeoutError:
+        checks["serviceops"] = "timed out"
+    try:
+        await asyncio.wait_for(bot.web_client.auth_test(), 10)
+        checks["slack"] = "ok"
+    except TimeoutError:
+        checks["slack"] = "timed out"
+    except Exception as exc:  # noqa: BLE001 (any failure means not ready; say which kind)
+        checks["slack"] = type(exc).__name__
+    return checks
+
+
+async def serve_http(bot: BotApp, *, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104
+    """Serve Slack's HTTP requests and the health endpoints until SIGTERM/SIGINT."""
+    runner = web.AppRunner(build_web_app(bot, slack_endpoint=True), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("http_mode_started", extra={"port": port})
+    try:
+        await _wait_for_stop()
+    finally:
+        await _shutdown(bot, stop_intake=runner.cleanup)
+
+
+async def serve_socket(bot: BotApp, *, app_token: str, health_port: int | None) -> None:
+    """Connect to Slack over Socket Mode until SIGTERM/SIGINT; health on `health_port`."""
+    handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.web_client)
+    runner = None
+    if health_port is not None:
+        runner = web.AppRunner(build_web_app(bot, slack_endpoint=False), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", health_port).start()  # noqa: S104
+    await handler.connect_async()
+    log.info("socket_mode_started", extra={"health_port": health_port})
+
+    async def stop_intake() -> None:
+        await handler.close_async()
+        if runner is not None:
+            await runner.cleanup()
+
+    try:
+        await _wait_for_stop()
+    finally:
+        await _shutdown(bot, stop_intake=stop_intake)
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def _shutdown(bot: BotApp, *, stop_intake: Any) -> None:
+    log.info("shutting_down", extra={"in_flight": bot.deps.inflight.running})
+    await stop_intake()
+    if not await bot.deps.inflight.drain(DRAIN_SECONDS):
+        log.warning("shutdown_abandoned_work", extra={"in_flight": bot.deps.inflight.running})
+    await bot.aclose()
+    log.info("stopped")
