@@ -1,0 +1,228 @@
+"""Text from people, made safe and short enough for Slack.
+
+Slack counts limits in characters; we count UTF-16 code units (an emoji outside the Basic
+Multilingual Plane counts twice), which is never less than Slack's count, so whatever fits
+here fits there. Cuts never split an emoji sequence, a combining mark or an `&amp;` entity.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+ELLIPSIS = "…"
+
+_ENTITY_COST = {"&": 5, "<": 4, ">": 4}
+"""Length of each character once escaped (`&amp;`, `&lt;`, `&gt;`)."""
+
+_ZWJ = "\u200d"
+_MARKUP = re.compile(r"<([^<>\n]*)>")
+_SPACES = re.compile(r"\s+")
+_TAG_SEPARATORS = re.compile(r"[,\s]+")
+_SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
+
+
+class TagError(ValueError):
+    """Tags cannot be accepted; `message` says why, in words fit for the form."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def escape(text: str) -> str:
+    """Escape `&`, `<` and `>` so echoed text renders as typed and pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of message text (`&lt;` back to `<`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean(text: str) -> str:
+    """Normalise line endings and drop control characters other than newline and tab.
+
+    Lone surrogates (which cannot be encoded as UTF-8) are dropped too.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or not _is_unwanted(ch))
+
+
+def truncate(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
+    """`text` cut to at most `limit` characters, ending with `marker` when it was cut."""
+    return _fit(text, limit, marker=marker, escaped=False)
+
+
+def truncate_escaped(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
+    """`escape(text)` cut to at most `limit` characters without splitting an entity.
+
+    Use this for mrkdwn that echoes what a person typed; `marker` is escaped too.
+    """
+    return _fit(text, limit, marker=marker, escaped=True)
+
+
+def length(text: str) -> int:
+    """Length as Slack may count it: UTF-16 code units."""
+    return sum(_width(ch) for ch in text)
+
+
+def to_plain(text: str) -> str:
+    """Slack message text as plain words: markup unwrapped, entities decoded.
+
+    `<https://x|label>` becomes `label`, `<@U123>` becomes `@U123`, `<!here>` becomes `@here`.
+    """
+    return unescape(_MARKUP.sub(_unwrap, text))
+
+
+def first_line(text: str, limit: int) -> str:
+    """The first non-blank line of Slack message text, as plain words, for a subject."""
+    for line in clean(to_plain(text)).split("\n"):
+        words = _SPACES.sub(" ", line).strip()
+        if words:
+            return truncate(words, limit)
+    return ""
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace (newlines included) turned into one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link `<url|label>`; just the escaped label when `url` is not http(s)."""
+    if not re.match(r"^https?://[^\s<>|]+$", url):
+        return escape(label)
+    safe_label = escape(label.replace("|", "/"))
+    return f"<{url.replace('&', '&amp;')}|{safe_label}>"
+
+
+def mention(user_id: str) -> str:
+    """`<@U123>` for a Slack user id; an id of an unexpected shape is shown escaped, unlinked."""
+    if re.match(r"^[UW][A-Z0-9]{2,}$", user_id):
+        return f"<@{user_id}>"
+    return escape(user_id)
+
+
+def quote(text: str) -> str:
+    """Prefix every line with `>` so mrkdwn shows it as a quotation."""
+    return "\n".join(f">{line}" for line in text.split("\n"))
+
+
+def parse_tags(text: str | None, *, max_tags: int, max_length: int) -> list[str]:
+    """Tags typed as one string, split on commas and whitespace.
+
+    Empty entries and repeats (case-insensitive, the first spelling wins) are dropped, and a
+    leading `#` is removed (`#vpn` is `vpn`).
+
+    Raises:
+        TagError: more than `max_tags` tags, or one longer than `max_length` characters.
+    """
+    tags = _unique(part.lstrip("#") for part in _TAG_SEPARATORS.split(clean(text or "")))
+    too_long = next((tag for tag in tags if len(tag) > max_length), None)
+    if too_long is not None:
+        raise TagError(
+            f"Tags can be at most {max_length} characters; "
+            f"“{truncate(too_long, 20)}” is {len(too_long)}."
+        )
+    if len(tags) > max_tags:
+        if max_tags == 0:
+            raise TagError("Tags aren't used here; please leave this empty.")
+        raise TagError(f"Please use at most {max_tags} tags (you entered {len(tags)}).")
+    return tags
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unique(parts: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    result = []
+    for part in parts:
+        key = part.casefold()
+        if part and key not in seen:
+            seen.add(key)
+            result.append(part)
+    return result
+
+
+def _unwrap(match: re.Match[str]) -> str:
+    """Plain words for one `<…>` Slack markup token."""
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + label.lstrip("@#") if label else target
+    if target.startswith("!"):
+        name = target[1:].split("^", 1)[0]
+        if name in _SPECIAL:
+            return _SPECIAL[name]
+        return label or f"@{name}"
+    return label or target
+
+
+def _is_unwanted(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def _width(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _cost(ch: str, escaped: bool) -> int:
+    return _ENTITY_COST[ch] if escaped and ch in _ENTITY_COST else _width(ch)
+
+
+def _fit(text: str, limit: int, *, marker: str, escaped: bool) -> str:
+    """Longest prefix whose (escaped) length plus the marker's stays within `limit`."""
+    out = escape(text) if escaped else text
+    if length(out) <= limit:
+        return out
+    shown_marker = escape(marker) if escaped else marker
+    budget = limit - length(shown_marker)
+    if budget < 0:
+        return ""
+    cut = _cut_point(text, budget, escaped)
+    head = text[:cut].rstrip()
+    return (escape(head) if escaped else head) + shown_marker
+
+
+def _cut_point(text: str, budget: int, escaped: bool) -> int:
+    used = 0
+    cut = 0
+    for index, ch in enumerate(text):
+        cost = _cost(ch, escaped)
+        if used + cost > budget:
+            break
+        used += cost
+        cut = index + 1
+    return _grapheme_safe(text, cut)
+
+
+def _grapheme_safe(text: str, cut: int) -> int:
+    """Move `cut` left so it does not separate a character from its modifiers."""
+    while 0 < cut < len(text) and (_extends(text[cut]) or text[cut - 1] == _ZWJ):
+        cut -= 1
+    if 0 < cut < len(text) and _regional(text[cut]) and _regional(text[cut - 1]):
+        run = 0
+        while cut - run > 0 and _regional(text[cut - run - 1]):
+            run += 1
+        cut -= run % 2
+    return cut
+
+
+def _extends(ch: str) -> bool:
+    """Combining marks, joiners, variation selectors and skin tones attach to the previous."""
+    code = ord(ch)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or ch == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
