@@ -1,0 +1,191 @@
+"""How a filing attempt ends: modal views (progress, success, failure) and messages.
+
+Subjects and messages are escaped before they are echoed. Arguments documented as mrkdwn
+(`where`, `reason`) are written by the bot, never copied from what a person typed.
+
+Failure views and messages carry a `state` string, opaque to this module, from which the
+caller rebuilds the draft and its origin when "Try again" or "Back to the form" is pressed:
+the draft itself as JSON when it fits, otherwise a short cache key. A button `value` holds at
+most 2000 characters and a view's `private_metadata` at most 3000.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.drafts import FiledTicket, TicketDraft
+from bot.slack import ids
+from bot.slack.text import clean, link, mention, one_line, truncate_escaped
+
+MAX_BUTTON_VALUE = 2000
+MAX_METADATA = 3000
+SUBJECT_SHOWN = 300
+"""Longest subject echoed in a message or view (escaped characters)."""
+MESSAGE_SHOWN = 2500
+ACTIONS_BLOCK = "ticket_result_actions"
+
+Json = dict[str, Any]
+
+
+def build_progress_view(draft: TicketDraft) -> Json:
+    """The modal while ServiceOps works: "Creating your ticket…" and the subject."""
+    blocks = [
+        _section(":hourglass_flowing_sand: *Creating your ticket…*"),
+        _context(f"*Subject:* {_subject(draft.subject)}"),
+    ]
+    return _modal("New ticket", blocks, close="Close")
+
+
+def build_success_view(ticket: FiledTicket, *, where: str | None) -> Json:
+    """The modal once the ticket exists.
+
+    Args:
+        ticket: the filed request.
+        where: mrkdwn naming where the number was also announced, e.g. `<#C123>` or
+            "a direct message from me"; None when it was not announced anywhere else.
+    """
+    lines = [
+        f":white_check_mark: Your ticket *{link(ticket.url, ticket.number)}* has been created.",
+        f"*Subject:* {_subject(ticket.subject)}",
+    ]
+    blocks = [_section("\n".join(lines))]
+    if where:
+        blocks.append(_context(f"You'll also find it in {where}."))
+    return _modal("Ticket created", blocks, close="Done")
+
+
+def build_failure_view(*, message: str, state: str, retryable: bool) -> Json:
+    """The modal when the ticket could not be created; nothing the person typed is lost.
+
+    Args:
+        message: what happened and what to do, as plain words (it is escaped).
+        state: opaque, at most 3000 characters; becomes the view's `private_metadata`, and
+            each button's `value` too when it is at most 2000 characters (otherwise the
+            handler reads it from `view.private_metadata`).
+        retryable: show "Try again" (resubmit as is) besides "Back to the form".
+
+    Raises:
+        ValueError: `state` is longer than 3000 characters.
+    """
+    if len(state) > MAX_METADATA:
+        raise ValueError(f"state longer than {MAX_METADATA} characters")
+    value = state if len(state) <= MAX_BUTTON_VALUE else None
+    blocks = [_section(_failure_text(message)), _buttons(value, retryable)]
+    view = _modal("Ticket not created", blocks, close="Close")
+    view["private_metadata"] = state
+    return view
+
+
+def build_ticket_message(ticket: FiledTicket, *, requester_user_id: str) -> Json:
+    """The reply in the thread or channel announcing the ticket: `{"text", "blocks"}`."""
+    who = mention(requester_user_id)
+    number = link(ticket.url, ticket.number)
+    subject = _subject(ticket.subject)
+    return {
+        "text": f"{who} created ticket {number}: {subject}",
+        "blocks": [_section(f":ticket: {who} created ticket *{number}*\n>{subject}")],
+    }
+
+
+def build_private_result(ticket: FiledTicket, *, reason: str) -> Json:
+    """The ticket number sent only to the requester (ephemeral or DM): `{"text", "blocks"}`.
+
+    Args:
+        ticket: the filed request.
+        reason: mrkdwn explaining why it came privately, e.g. "I couldn't post in <#C123>…";
+            empty when private is simply where results go.
+    """
+    number = link(ticket.url, ticket.number)
+    subject = _subject(ticket.subject)
+    blocks = [_section(f":white_check_mark: Your ticket *{number}* has been created.\n>{subject}")]
+    if reason:
+        blocks.append(_context(reason))
+    return {"text": f"Your ticket {number} has been created: {subject}", "blocks": blocks}
+
+
+def build_already_filed(ticket_number: str, url: str, *, metadata: str) -> Json:
+    """ "Already filed as INC-12" with a button to file a separate ticket anyway.
+
+    Args:
+        metadata: the form's metadata, at most 2000 characters, carried by the button.
+
+    Raises:
+        ValueError: `metadata` is longer than 2000 characters.
+    """
+    _check_value(metadata)
+    number = link(url, ticket_number)
+    button = _button("File a separate ticket", ids.FILE_ANYWAY_ACTION, metadata)
+    return {
+        "text": f"This message already has a ticket: {number}",
+        "blocks": [
+            _section(f":ticket: This message already has a ticket: *{number}*."),
+            _context("Is this a different problem? You can still file a separate ticket."),
+            {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [button]},
+        ],
+    }
+
+
+def build_failure_message(*, message: str, state: str, retryable: bool) -> Json:
+    """The private message when the ticket could not be created: `{"text", "blocks"}`.
+
+    Args:
+        message: what happened and what to do, as plain words (it is escaped).
+        state: opaque, at most 2000 characters (a button value); pass a short cache key
+            when the full state is longer.
+        retryable: show "Try again" besides "Back to the form".
+
+    Raises:
+        ValueError: `state` is longer than 2000 characters.
+    """
+    _check_value(state)
+    text = _failure_text(message)
+    return {"text": text, "blocks": [_section(text), _buttons(state, retryable)]}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _subject(subject: str) -> str:
+    return truncate_escaped(one_line(clean(subject)), SUBJECT_SHOWN) or "(no subject)"
+
+
+def _failure_text(message: str) -> str:
+    shown = truncate_escaped(clean(message).strip(), MESSAGE_SHOWN)
+    return f":warning: *Your ticket wasn't created.* {shown}"
+
+
+def _plain(text: str) -> Json:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _section(text: str) -> Json:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Json:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _modal(title: str, blocks: list[Json], *, close: str) -> Json:
+    return {"type": "modal", "title": _plain(title), "close": _plain(close), "blocks": blocks}
+
+
+def _button(text: str, action_id: str, value: str | None, *, primary: bool = False) -> Json:
+    button: Json = {"type": "button", "text": _plain(text), "action_id": action_id}
+    if value:
+        button["value"] = value
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _buttons(value: str | None, retryable: bool) -> Json:
+    elements = [_button("Back to the form", ids.EDIT_ACTION, value)]
+    if retryable:
+        elements.insert(0, _button("Try again", ids.RETRY_ACTION, value, primary=True))
+    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
+
+
+def _check_value(value: str) -> None:
+    if len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button value longer than {MAX_BUTTON_VALUE} characters")
