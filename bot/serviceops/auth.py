@@ -1,0 +1,198 @@
+"""Credentials and the access-token cache.
+
+Two ways to authenticate (pick one per client):
+
+- `PasswordGrant`: OAuth2 password grant against the token endpoint; the token is cached
+  in the shared aiocache backend, renewed shortly before it expires, fetched by one
+  coroutine at a time per process;
+- `ApiKey` (ServiceOps 8.5+): a fixed `Authorization: Apikey <key>` header, no token call.
+
+Secrets are `SecretStr` and never appear in `repr`, `str` or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.serviceops.models import TokenResponse
+
+__all__ = ["ApiKey", "Auth", "PasswordGrant", "TokenCache"]
+
+log = logging.getLogger("bot.serviceops")
+
+MAX_RENEW_MARGIN = 60.0
+"""Renew when less than min(60 s, 10% of the lifetime) remains."""
+DEFAULT_LIFETIME = 3600
+"""Assumed lifetime when the server omits `expires_in`."""
+
+
+def _secret(value: str | SecretStr) -> SecretStr:
+    return value if isinstance(value, SecretStr) else SecretStr(value)
+
+
+class PasswordGrant:
+    """OAuth2 password grant: REST client id/secret plus the user the bot acts as."""
+
+    __slots__ = ("client_id", "client_secret", "password", "username")
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str | SecretStr,
+        username: str,
+        password: str | SecretStr,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = _secret(client_secret)
+        self.username = username
+        self.password = _secret(password)
+
+    def basic_header(self) -> str:
+        """`Basic base64(client_id:client_secret)` for the token endpoint (RFC 7617)."""
+        pair = f"{self.client_id}:{self.client_secret.get_secret_value()}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def form(self) -> dict[str, str]:
+        """Form fields of the token request."""
+        return {
+            "username": self.username,
+            "password": self.password.get_secret_value(),
+            "grant_type": "password",
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"PasswordGrant(client_id={self.client_id!r}, client_secret='**********', "
+            f"username={self.username!r}, password='**********')"
+        )
+
+
+class ApiKey:
+    """A ServiceOps API key, sent exactly as given (the portal may show it URL-encoded)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str | SecretStr) -> None:
+        self.key = _secret(key)
+
+    def header(self) -> str:
+        return f"Apikey {self.key.get_secret_value()}"
+
+    def __repr__(self) -> str:
+        return "ApiKey('**********')"
+
+
+Auth = PasswordGrant | ApiKey
+
+
+def renew_margin(lifetime: float) -> float:
+    """Seconds before expiry at which a token is replaced."""
+    return min(MAX_RENEW_MARGIN, lifetime * 0.1)
+
+
+class TokenCache:
+    """The current access token for one (server, client, user), shared through `cache`.
+
+    `get()` returns a token that is not about to expire, fetching one with `fetch` when needed.
+    Concurrent callers wait for a single fetch. Cache backend failures (Redis down) fall back
+    to a process-local copy instead of failing the call.
+
+    Args:
+        grant: whose token this is; identifies the cache key (never the secret).
+        base_url: server the token is valid for.
+        cache: an aiocache backend with a JSON serializer (values are plain dicts).
+        fetch: performs the token request.
+        clock: wall-clock seconds; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        grant: PasswordGrant,
+        *,
+        base_url: str,
+        cache: Any,
+        fetch: Callable[[], Awaitable[TokenResponse]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        identity = f"{base_url}\n{grant.client_id}\n{grant.username}".encode()
+        self.key = "serviceops-token:" + hashlib.sha256(identity).hexdigest()[:32]
+        self._cache = cache
+        self._fetch = fetch
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._local: dict[str, Any] | None = None
+
+    async def get(self) -> str:
+        """A valid access token, from the cache or freshly fetched."""
+        token = await self._fresh_cached()
+        if token is not None:
+            return token
+        async with self._lock:
+            token = await self._fresh_cached()
+            if token is not None:
+                return token
+            return await self._renew()
+
+    async def renew(self) -> str:
+        """Fetch a new token now, whatever is cached (used by the credentials check)."""
+        async with self._lock:
+            return await self._renew()
+
+    async def invalidate(self, token: str) -> None:
+        """Forget `token` after the server refused it, unless it was already replaced."""
+        async with self._lock:
+            entry = await self._read()
+            if entry is not None and entry.get("access_token") == token:
+                self._local = None
+                try:
+                    await self._cache.delete(self.key)
+                except Exception:  # any backend failure: the local copy is already gone
+                    log.warning("serviceops_token_cache_unavailable", extra={"action": "delete"})
+
+    async def _fresh_cached(self) -> str | None:
+        entry = await self._read()
+        if entry is None or self._clock() >= float(entry.get("renew_at", 0)):
+            return None
+        token = entry.get("access_token")
+        return token if isinstance(token, str) and token else None
+
+    async def _read(self) -> dict[str, Any] | None:
+        try:
+            entry = await self._cache.get(self.key)
+        except Exception:  # any backend failure: fall back to this process's copy
+            log.warning("serviceops_token_cache_unavailable", extra={"action": "get"})
+            return self._local
+        return entry if isinstance(entry, dict) else None
+
+    async def _renew(self) -> str:
+        response = await self._fetch()
+        lifetime = float(response.expires_in or DEFAULT_LIFETIME)
+        now = self._clock()
+        renew_in = max(lifetime - renew_margin(lifetime), 0.0)
+        token = response.access_token.get_secret_value()
+        entry = {
+            "access_token": token,
+            "token_type": response.token_type,
+            "fetched_at": now,
+            "renew_at": now + renew_in,
+        }
+        self._local = entry
+        if renew_in > 0:
+            try:
+                await self._cache.set(self.key, entry, ttl=max(1, math.ceil(renew_in)))
+            except Exception:  # any backend failure: keep the local copy only
+                log.warning("serviceops_token_cache_unavailable", extra={"action": "set"})
+        log.info(
+            "serviceops_token_fetched",
+            extra={"expires_in": response.expires_in, "cache_key": self.key},
+        )
+        return token

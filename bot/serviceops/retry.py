@@ -1,0 +1,107 @@
+"""When a failed HTTP attempt may be sent again, and after how long.
+
+Reads (and the token call) are retried on anything transient. Writes (create, note) are
+retried only when the failure happened before the request left this process, so one call
+never creates two tickets.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+
+import httpx
+
+__all__ = [
+    "BEFORE_SEND",
+    "RETRY_STATUSES",
+    "RetryableStatus",
+    "outcome_of",
+    "parse_retry_after",
+    "retry_hook",
+]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+BEFORE_SEND: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Failures that prove the request never reached the server."""
+
+TRANSIENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+class RetryableStatus(Exception):
+    """Raised inside a retry attempt for a 429/502/503/504 answer; carries the response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)  # RFC 9110 says whole seconds; fractions are tolerated
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 and seconds != float("inf") else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+def retry_hook(*, idempotent: bool, max_retry_after: float) -> Callable[[Exception], bool | float]:
+    """A stamina backoff hook: False to give up, True to back off, a float to wait that long.
+
+    Args:
+        idempotent: the call may be repeated (reads, token); otherwise only failures before
+            sending are retried.
+        max_retry_after: longest server-requested wait honoured; a longer one ends retrying.
+    """
+
+    def hook(exc: Exception) -> bool | float:
+        if isinstance(exc, BEFORE_SEND):
+            return True
+        if not idempotent:
+            return False
+        if isinstance(exc, TRANSIENT):
+            return True
+        if isinstance(exc, RetryableStatus):
+            if exc.retry_after is None:
+                return True
+            return exc.retry_after if exc.retry_after <= max_retry_after else False
+        return False
+
+    return hook
+
+
+def outcome_of(result: httpx.Response | BaseException) -> str:
+    """Short label of one attempt's result for metrics: `ok`, `503`, `connect_error`, …"""
+    if isinstance(result, httpx.Response):
+        return "ok" if result.is_success else str(result.status_code)
+    if isinstance(result, httpx.ConnectTimeout):
+        return "connect_timeout"
+    if isinstance(result, httpx.PoolTimeout):
+        return "pool_timeout"
+    if isinstance(result, httpx.ConnectError):
+        return "connect_error"
+    if isinstance(result, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(result, httpx.NetworkError | httpx.RemoteProtocolError):
+        return "connection_lost"
+    return "error"
