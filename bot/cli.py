@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -51,10 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run(settings, form, mode))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -15,8 +15,11 @@ def build_serviceops_client(settings: Settings, *, cache: Any = None) -> Service
     if settings.serviceops_api_key is not None:
         auth = ApiKey(settings.serviceops_api_key.get_secret_value())
     else:
-        assert settings.serviceops_client_id and settings.serviceops_username
-        assert settings.serviceops_client_secret and settings.serviceops_password
+        # Settings validation guarantees all four when there is no API key.
+        assert settings.serviceops_client_id is not None
+        assert settings.serviceops_username is not None
+        assert settings.serviceops_client_secret is not None
+        assert settings.serviceops_password is not None
         auth = PasswordGrant(
             client_id=settings.serviceops_client_id,
             client_secret=settings.serviceops_client_secret.get_secret_value(),

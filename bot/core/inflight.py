@@ -30,10 +30,10 @@ class InFlight:
             if self._running == 0:
                 self._idle.set()
 
-    async def drain(self, timeout: float) -> bool:
-        """Wait until nothing runs; False when `timeout` seconds passed first."""
+    async def drain(self, seconds: float) -> bool:
+        """Wait until nothing runs; False when `seconds` passed first."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), seconds)
         except TimeoutError:
             return False
         return True

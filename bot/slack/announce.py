@@ -93,7 +93,7 @@ class Announcer:
             response = await webhook.send(
                 response_type="ephemeral", replace_original=False, **message
             )
-        except Exception as exc:  # network errors: fall through to the next way
+        except Exception as exc:  # noqa: BLE001 (any network failure: try the next way)
             log.warning("response_url_failed", extra={"error": type(exc).__name__})
             return False
         if response.status_code != 200:

@@ -91,11 +91,13 @@ async def create_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
 
-    async def inject_deps(context: Any, next: Any) -> None:  # noqa: A002 (Bolt's name)
+    async def inject_deps(context: Any, next: Any) -> None:
         context["deps"] = deps
         await next()
 
     app.use(inject_deps)
     app.error(handle_error)
     register_all(app)
-    return BotApp(app=app, deps=deps, web_client=web_client, _session=session, _serviceops=serviceops)
+    return BotApp(
+        app=app, deps=deps, web_client=web_client, _session=session, _serviceops=serviceops
+    )

@@ -18,6 +18,7 @@ from bot.core.drafts import FiledTicket
 from bot.core.tickets import AlreadyFiledError, InProgressError, TicketError
 from bot.metrics import SLACK_API_ERRORS, TICKETS_CREATED, TICKETS_FAILED
 from bot.slack.blocks.results import (
+    build_already_filed,
     build_failure_message,
     build_failure_view,
     build_private_result,
@@ -162,8 +163,6 @@ async def _report_already_filed(
     if view_id is not None:
         await update_view(client, view_id, already_filed_view(ticket, context))
         return
-    from bot.slack.blocks.results import build_already_filed
-
     await deps.announcer.private(
         pending.origin, build_already_filed(ticket.number, ticket.url, metadata=context.encode())
     )
@@ -182,7 +181,7 @@ def _private_reason(deps: Deps, pending: PendingTicket) -> str:
 
 
 async def _footer(deps: Deps, pending: PendingTicket) -> str | None:
-    """"From Slack" line for the description: who wrote the message, and its link."""
+    """ "From Slack" line for the description: who wrote the message, and its link."""
     if not pending.permalink:
         return None
     if pending.author_id:

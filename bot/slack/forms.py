@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.drafts import FiledTicket, TicketDraft
 from bot.metrics import SLACK_API_ERRORS
 from bot.slack.blocks.results import build_already_filed
-from bot.slack.blocks.ticket_form import build_ticket_form
+from bot.slack.blocks.ticket_form import build_ticket_form, result_notice
 from bot.slack.deps import Deps
 from bot.slack.states import FormContext
 
@@ -34,6 +34,7 @@ def form_view(deps: Deps, draft: TicketDraft, context: FormContext) -> dict[str,
         form=deps.form,
         metadata=context.encode(),
         channel_defaults=defaults,
+        notice=result_notice(context.origin, reply_privately=deps.settings.reply_privately),
     )
 
 

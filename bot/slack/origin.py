@@ -77,7 +77,9 @@ def from_prompt_action(body: dict[str, Any]) -> Origin:
     )
 
 
-def permalink(workspace_url: str | None, channel_id: str, ts: str, thread_ts: str | None) -> str | None:
+def permalink(
+    workspace_url: str | None, channel_id: str, ts: str, thread_ts: str | None
+) -> str | None:
     """A message's permalink built locally (no `chat.getPermalink` before `views.open`)."""
     if not workspace_url:
         return None

@@ -108,11 +108,11 @@ async def serve_socket(bot: BotApp, *, app_token: str, health_port: int | None) 
         runner = web.AppRunner(build_web_app(bot, slack_endpoint=False), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "0.0.0.0", health_port).start()  # noqa: S104
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("socket_mode_started", extra={"health_port": health_port})
 
     async def stop_intake() -> None:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
 

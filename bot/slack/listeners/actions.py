@@ -27,8 +27,12 @@ EXPIRED = (
 
 
 def _value(body: dict[str, Any]) -> str:
+    """The button's state token (or the modal's, for buttons without a value)."""
     actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+    value = actions[0].get("value")
+    if not value and isinstance(body.get("view"), dict):
+        value = body["view"].get("private_metadata")
+    return str(value or "")
 
 
 def _view_id(body: dict[str, Any]) -> str | None:
@@ -62,7 +66,7 @@ async def handle_open_form(
 async def handle_edit(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
-    """"Back to the form": the form again, with everything the person typed."""
+    """ "Back to the form": the form again, with everything the person typed."""
     await ack()
     await _reopen_form(body, client, deps_of(context), force_new=False)
 
@@ -70,7 +74,7 @@ async def handle_edit(
 async def handle_file_anyway(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
-    """"File a separate ticket" under "Already filed as …": the form, without de-duplication."""
+    """ "File a separate ticket" under "Already filed as …": the form, without de-duplication."""
     await ack()
     await _reopen_form(body, client, deps_of(context), force_new=True)
 
@@ -78,7 +82,7 @@ async def handle_file_anyway(
 async def handle_retry(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
-    """"Try again": resubmit the same draft (same attempt, so never a duplicate)."""
+    """ "Try again": resubmit the same draft (same attempt, so never a duplicate)."""
     await ack()
     deps = deps_of(context)
     pending = await deps.states.load(_value(body))
@@ -123,7 +127,9 @@ def _for_clicker(pending: PendingTicket, body: dict[str, Any]) -> PendingTicket:
     if pending.origin.user_id == user_id:
         return pending
     return pending.model_copy(
-        update={"origin": pending.origin.model_copy(update={"user_id": user_id, "response_url": None})}
+        update={
+            "origin": pending.origin.model_copy(update={"user_id": user_id, "response_url": None})
+        }
     )
 
 

@@ -12,14 +12,14 @@ from bot.slack import ids, origin
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
 from bot.slack.states import FormContext
-from bot.slack.text import clean, first_line
+from bot.slack.text import clean, first_line, to_plain
 
 
 async def handle_ticket_command(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     await ack()
-    text = clean(body.get("text") or "")
+    text = clean(to_plain(body.get("text") or ""))
     subject = first_line(text, 250)
     rest = text.strip()
     draft = TicketDraft(subject=subject, description=rest if rest != subject else "")

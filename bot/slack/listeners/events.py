@@ -22,7 +22,7 @@ from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
 from bot.slack.blocks.results import build_already_filed
 from bot.slack.deps import Deps, deps_of
 from bot.slack.states import PendingTicket
-from bot.slack.text import clean, first_line
+from bot.slack.text import clean, first_line, to_plain
 
 log = logging.getLogger("bot.slack.events")
 
@@ -57,7 +57,7 @@ async def handle_direct_message(
         return
     if not await _first_delivery(deps, body):
         return
-    text = clean(event.get("text") or "").strip()
+    text = clean(to_plain(event.get("text") or "")).strip()
     source = origins.from_message_event(event, surface="dm", team_id=body.get("team_id"))
     in_thread = event.get("thread_ts") not in (None, event.get("ts"))
     if text.lower().strip(" !.") in HELP_WORDS and not in_thread:
@@ -76,7 +76,7 @@ async def handle_app_mention(
         return
     if not await _first_delivery(deps, body):
         return
-    text = clean(MENTION.sub("", event.get("text") or "")).strip()
+    text = clean(to_plain(MENTION.sub("", event.get("text") or ""))).strip()
     source = origins.from_message_event(event, surface="mention", team_id=body.get("team_id"))
     if text.lower().strip(" !.") in {"help", "?"}:
         await _post(client, source, build_help_message())
@@ -95,7 +95,8 @@ async def _prompt(
 ) -> None:
     """Reply in the thread with a summary and the button that opens the prefilled form."""
     workspace_url = getattr(context.get("authorize_result"), "url", None)
-    assert source.channel_id and source.thread_ts
+    assert source.channel_id is not None
+    assert source.thread_ts is not None
     pending = PendingTicket(
         origin=source,
         draft=TicketDraft(subject=first_line(text, 250), description=text),
@@ -107,13 +108,17 @@ async def _prompt(
     if existing is not None:
         forced = pending.model_copy(update={"force_new": True})
         token = await deps.states.save(forced, limit=2000)
-        await _post(client, source, build_already_filed(existing.number, existing.url, metadata=token))
+        await _post(
+            client, source, build_already_filed(existing.number, existing.url, metadata=token)
+        )
         return
     token = await deps.states.save(pending, limit=2000)
     await _post(client, source, build_intake_prompt(summary=text, metadata=token))
 
 
 async def _post(client: AsyncWebClient, source: Origin, message: dict[str, Any]) -> None:
+    if source.channel_id is None:
+        return
     try:
         await client.chat_postMessage(
             channel=source.channel_id, thread_ts=source.thread_ts, unfurl_links=False, **message
@@ -127,4 +132,3 @@ async def _post(client: AsyncWebClient, source: Origin, message: dict[str, Any])
 def register(app: AsyncApp) -> None:
     app.event("message")(handle_direct_message)
     app.event("app_mention")(handle_app_mention)
-

@@ -12,7 +12,7 @@ from bot.slack import ids, origin
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
 from bot.slack.states import FormContext
-from bot.slack.text import clean, first_line
+from bot.slack.text import clean, first_line, to_plain
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -40,7 +40,7 @@ def message_text(message: dict[str, Any]) -> str:
 
 def draft_from_message(message: dict[str, Any]) -> TicketDraft:
     """Subject = the message's first line; description = the whole text."""
-    text = clean(message_text(message))
+    text = clean(to_plain(message_text(message)))
     return TicketDraft(subject=first_line(text, 250), description=text.strip())
 
 
