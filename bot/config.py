@@ -185,7 +185,9 @@ def _describe(exc: ValidationError) -> list[str]:
         if error["type"] == "missing":
             problems.append(f"{name} is not set (see {README_SETTINGS}).")
         elif not name:
-            problems.append(f"{error['msg'].removeprefix('Value error, ')} (see {README_SETTINGS}).")
+            problems.append(
+                f"{error['msg'].removeprefix('Value error, ')} (see {README_SETTINGS})."
+            )
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{name} {message} (see {README_SETTINGS}).")
