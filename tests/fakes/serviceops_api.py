@@ -21,13 +21,13 @@ import base64
 import itertools
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
 
-_CALL = web.RequestKey("call", "Call")
-
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HTML_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1><hr>nginx</body></html>"
 
 
@@ -43,6 +43,9 @@ class Call:
     json: Any = None
     form: dict[str, str] | None = None
     at: float = field(default_factory=time.monotonic)
+
+
+_CALL = web.RequestKey("call", Call)
 
 
 @dataclass
@@ -162,7 +165,9 @@ class FakeServiceOps:
     # ------------------------------------------------------------------ plumbing
 
     @web.middleware
-    async def _record_and_inject(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _record_and_inject(
+        self, request: web.Request, handler: _Handler
+    ) -> web.StreamResponse:
         self._protocols.add(request.protocol)
         kind = _kind_of(request)
         call = Call(kind, request.method, request.path, dict(request.query), dict(request.headers))

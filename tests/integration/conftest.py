@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+import stamina
 
 from bot.serviceops import PasswordGrant, RequestCreate, ServiceOpsClient
 from tests.fakes.serviceops_api import FakeServiceOps
@@ -17,6 +18,15 @@ PASSWORD = "pa55word"
 API_KEY = "cnvwSGGPRGPVXApR%40RxLdh%2B"
 
 MakeClient = Callable[..., ServiceOpsClient]
+
+
+@pytest.fixture(autouse=True)
+def real_retries() -> Iterator[None]:
+    """These tests count retries and time Retry-After waits: keep stamina's real behaviour
+    even if a broader conftest switches on its test mode (which skips waits and caps attempts).
+    """
+    with stamina.set_testing(False):
+        yield
 
 
 def grant(**changes: str) -> PasswordGrant:
