@@ -48,6 +48,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # `NAME=` (a blank line of a copied `.env.example`) means unset, not "".
+        env_ignore_empty=True,
     )
 
     slack_bot_token: SecretStr
@@ -82,15 +84,16 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith("xoxb-"):
+        token = value.get_secret_value()
+        if not token.startswith("xoxb-") or token == "xoxb-":
             raise ValueError("must be a bot token starting with xoxb-")
         return value
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value():
-            return None
+        if value is not None and value.get_secret_value() in ("", "xapp-"):
+            return None  # empty, or `.env.example`'s placeholder left as is: HTTP mode
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
