@@ -1,0 +1,534 @@
+"""Settings and the form configuration file: every misconfiguration gives a sentence to act on.
+
+Settings are built with keyword arguments and `_env_file=None`; an autouse fixture removes
+every variable the bot reads from the environment, so the developer's shell cannot leak in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import (
+    DEFAULT_IMPACTS,
+    DEFAULT_PRIORITIES,
+    DEFAULT_URGENCIES,
+    ChannelDefaults,
+    ConfigError,
+    FormConfig,
+    Settings,
+    load_form_config,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SEE = "(see README.md#configuration)."
+
+_PREFIXES = ("SLACK_", "SERVICEOPS_", "LOG_")
+_NAMES = {"CACHE_URL", "BOT_CONFIG", "PORT"} | {name.upper() for name in Settings.model_fields}
+
+OAUTH = {
+    "serviceops_client_id": "client-1",
+    "serviceops_client_secret": "client-secret-value",
+    "serviceops_username": "bot@example.com",
+    "serviceops_password": "password-value",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting comes from the environment of whoever runs the tests."""
+    for name in list(os.environ):
+        if name.upper().startswith(_PREFIXES) or name.upper() in _NAMES:
+            monkeypatch.delenv(name)
+
+
+def settings(**overrides: Any) -> Settings:
+    """Valid settings (API key auth, Socket Mode) with `overrides` applied."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-1111-2222-abcdef",
+        "slack_app_token": "xapp-1-A111-222-abcdef",
+        "serviceops_url": "https://desk.example.com",
+        "serviceops_api_key": "api-key-value",
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+def problems(**overrides: Any) -> list[str]:
+    """The sentences `load_settings` raises for these keyword arguments."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, **overrides)
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_valid_settings_have_documented_defaults() -> None:
+    built = settings()
+
+    assert built.slack_api_url == "https://slack.com/api/"
+    assert built.port == 3000
+    assert built.cache_url == "memory://"
+    assert built.bot_config is None
+    assert built.uses_api_key
+
+
+def test_missing_token_and_url_are_listed_together() -> None:
+    assert problems() == [
+        f"SLACK_BOT_TOKEN is not set {SEE}",
+        f"SERVICEOPS_URL is not set {SEE}",
+    ]
+
+
+def test_token_without_xoxb_prefix_is_refused() -> None:
+    assert problems(
+        slack_bot_token="xoxp-user-token",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+    ) == [f"SLACK_BOT_TOKEN must be a bot token starting with xoxb- {SEE}"]
+
+
+def test_bare_xoxb_placeholder_is_refused() -> None:
+    """`.env.example` ships `SLACK_BOT_TOKEN=xoxb-`; left unfilled it is not a token."""
+    assert problems(
+        slack_bot_token="xoxb-", serviceops_url="https://desk.example.com", serviceops_api_key="k"
+    ) == [f"SLACK_BOT_TOKEN must be a bot token starting with xoxb- {SEE}"]
+
+
+def test_app_token_without_xapp_prefix_is_refused() -> None:
+    assert problems(
+        slack_bot_token="xoxb-1",
+        slack_app_token="xoxb-2",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+    ) == [f"SLACK_APP_TOKEN must be an app-level token starting with xapp- {SEE}"]
+
+
+@pytest.mark.parametrize("placeholder", ["", "xapp-"])
+def test_empty_app_token_means_http_mode(placeholder: str) -> None:
+    assert settings(slack_app_token=placeholder).slack_app_token is None
+    assert settings(slack_app_token=placeholder).mode() == "http"
+
+
+def test_serviceops_url_must_be_http() -> None:
+    assert problems(
+        slack_bot_token="xoxb-1", serviceops_url="desk.example.com", serviceops_api_key="k"
+    ) == ["SERVICEOPS_URL must be an http:// or https:// URL, e.g. https://desk.example.com " + SEE]
+
+
+def test_urls_are_normalised() -> None:
+    built = settings(serviceops_url="https://desk.example.com/", slack_api_url="http://127.0.0.1:9")
+
+    assert built.serviceops_url == "https://desk.example.com"
+    assert built.slack_api_url == "http://127.0.0.1:9/"
+
+
+def test_incomplete_oauth_credentials_name_the_missing_ones() -> None:
+    found = problems(
+        slack_bot_token="xoxb-1",
+        serviceops_url="https://desk.example.com",
+        serviceops_client_id="client-1",
+        serviceops_password="password-value",
+    )
+
+    assert found == [
+        "ServiceOps credentials are incomplete: set SERVICEOPS_API_KEY, or all of "
+        "SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME and "
+        "SERVICEOPS_PASSWORD (missing: SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME) " + SEE
+    ]
+
+
+def test_no_credentials_at_all_names_all_four() -> None:
+    (found,) = problems(slack_bot_token="xoxb-1", serviceops_url="https://desk.example.com")
+
+    assert (
+        "(missing: SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME, "
+        "SERVICEOPS_PASSWORD)" in found
+    )
+
+
+def test_api_key_alone_is_enough() -> None:
+    built = settings()
+
+    assert built.uses_api_key
+    assert built.serviceops_client_id is None
+
+
+def test_complete_oauth_credentials_are_enough() -> None:
+    built = settings(serviceops_api_key=None, **OAUTH)
+
+    assert not built.uses_api_key
+    assert built.serviceops_username == "bot@example.com"
+
+
+@pytest.mark.parametrize("url", ["memcached://cache:11211", "redis:/nohost", "memory"])
+def test_bad_cache_url_is_refused(url: str) -> None:
+    assert problems(
+        slack_bot_token="xoxb-1",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        cache_url=url,
+    ) == [f"CACHE_URL must be memory:// or redis://host:6379/0 {SEE}"]
+
+
+@pytest.mark.parametrize("url", ["memory://", "redis://cache:6379/0", "rediss://:pw@cache:6380/1"])
+def test_supported_cache_urls_are_accepted(url: str) -> None:
+    assert settings(cache_url=url).cache_url == url
+
+
+def test_missing_ca_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "desk-ca.pem"
+
+    assert problems(
+        slack_bot_token="xoxb-1",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        serviceops_ca_bundle=str(missing),
+    ) == [f"SERVICEOPS_CA_BUNDLE file {missing} does not exist {SEE}"]
+
+
+def test_existing_ca_file_is_accepted(tmp_path: Path) -> None:
+    ca = tmp_path / "desk-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+
+    assert settings(serviceops_ca_bundle=str(ca)).serviceops_ca_bundle == ca
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = problems(
+        slack_bot_token="nope", serviceops_url="desk", serviceops_api_key="k", cache_url="x://"
+    )
+
+    assert [sentence.split()[0] for sentence in found] == [
+        "SLACK_BOT_TOKEN",
+        "SERVICEOPS_URL",
+        "CACHE_URL",
+    ]
+    assert all(sentence.endswith(SEE) for sentence in found)
+
+
+def test_mode_is_socket_with_an_app_token_and_http_without() -> None:
+    assert settings().mode() == "socket"
+    assert settings(slack_app_token=None).mode() == "http"
+
+
+def test_forced_mode_wins() -> None:
+    assert settings().mode("http") == "http"
+    assert settings(slack_app_token=None).mode("socket") == "socket"
+    assert settings().mode("carrier-pigeon") == "socket"
+
+
+def test_http_mode_needs_the_signing_secret() -> None:
+    built = settings(slack_app_token=None)
+
+    (problem,) = built.check_mode("http")
+    assert problem.startswith("SLACK_SIGNING_SECRET is required in HTTP mode")
+    assert settings(slack_signing_secret="signing-secret-value").check_mode("http") == []
+
+
+def test_socket_mode_needs_the_app_token() -> None:
+    built = settings(slack_app_token=None, slack_signing_secret="signing-secret-value")
+
+    (problem,) = built.check_mode("socket")
+    assert problem.startswith("SLACK_APP_TOKEN is required in Socket Mode")
+    assert "connections:write" in problem
+    assert settings().check_mode("socket") == []
+
+
+def test_settings_are_read_from_dotenv_in_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        "# copied from .env.example\n"
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\n"
+        "SLACK_SIGNING_SECRET=signing-from-dotenv\n"
+        "SERVICEOPS_URL=https://desk.example.com/\n"
+        "SERVICEOPS_API_KEY=key-from-dotenv\n"
+        "PORT=8081\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    built = load_settings()
+
+    assert built.slack_bot_token.get_secret_value() == "xoxb-from-dotenv"
+    assert built.serviceops_url == "https://desk.example.com"
+    assert built.port == 8081
+    assert built.mode() == "http"
+    assert built.check_mode("http") == []
+
+
+def test_environment_overrides_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSERVICEOPS_URL=https://a.example.com\n"
+        "SERVICEOPS_API_KEY=k\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SERVICEOPS_URL", "https://b.example.com")
+
+    assert load_settings().serviceops_url == "https://b.example.com"
+
+
+def test_empty_values_in_dotenv_count_as_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines left blank in a copied `.env.example` must not count as configured."""
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-1\nSERVICEOPS_URL=https://desk.example.com\n"
+        "SERVICEOPS_API_KEY=\nSERVICEOPS_CA_BUNDLE=\nSLACK_SIGNING_SECRET=\nBOT_CONFIG=\n"
+        + "".join(f"{name.upper()}={value}\n" for name, value in OAUTH.items()),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    built = load_settings()
+
+    assert not built.uses_api_key
+    assert built.serviceops_ca_bundle is None
+    assert built.bot_config is None
+    assert built.check_mode("http") != []
+
+
+def test_dotenv_problems_use_the_same_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    assert caught.value.problems == [
+        f"SLACK_BOT_TOKEN is not set {SEE}",
+        f"SERVICEOPS_URL is not set {SEE}",
+    ]
+
+
+def test_secrets_never_appear_in_repr_or_str() -> None:
+    secret_values = {
+        "slack_bot_token": "xoxb-9999-secret-bot",
+        "slack_app_token": "xapp-9999-secret-app",
+        "slack_signing_secret": "signing-secret-9999",
+        "serviceops_client_secret": "client-secret-9999",
+        "serviceops_password": "password-9999",
+        "serviceops_api_key": "api-key-9999",
+    }
+    built = settings(
+        **secret_values, serviceops_client_id="client-1", serviceops_username="bot@example.com"
+    )
+
+    shown = repr(built) + str(built) + repr(built.model_dump())
+    for value in secret_values.values():
+        assert value not in shown
+    assert built.serviceops_password is not None
+    assert built.serviceops_password.get_secret_value() == "password-9999"
+
+
+def test_config_errors_do_not_echo_bad_secret_values() -> None:
+    found = problems(
+        slack_bot_token="not-a-token-but-secret-123",
+        slack_app_token="also-secret-456",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+    )
+
+    joined = "\n".join(found)
+    assert "secret-123" not in joined
+    assert "secret-456" not in joined
+
+
+# --------------------------------------------------------------------------- form config
+
+
+def readme_form_example() -> str:
+    """The TOML block in README's "The form configuration file" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## The form configuration file", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert match, "README's form configuration section has no ```toml example"
+    return match.group(1)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot-config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def form_problems(tmp_path: Path, text: str) -> list[str]:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_form_config(path)
+    return caught.value.problems
+
+
+def test_no_file_gives_vendor_defaults() -> None:
+    form = load_form_config(None)
+
+    assert form.priorities == list(DEFAULT_PRIORITIES) == ["Low", "Medium", "High", "Urgent"]
+    assert form.urgencies == list(DEFAULT_URGENCIES)
+    assert (
+        form.impacts
+        == list(DEFAULT_IMPACTS)
+        == [
+            "Low",
+            "On User",
+            "On Department",
+            "On Business",
+        ]
+    )
+    assert form.departments == []
+    assert form.category is None
+    assert form.max_tags == 10
+    assert form.channels == {}
+
+
+def test_readme_example_parses(tmp_path: Path) -> None:
+    form = load_form_config(write(tmp_path, readme_form_example()))
+
+    assert form.departments == ["IT", "Facilities", "HR", "Finance"]
+    assert form.default_priority == "Medium"
+    assert form.category == "Incident Category"
+    assert set(form.channels) == {"C0123ABCD"}
+    assert form.channels["C0123ABCD"].tags == ["building", "floor-3"]
+
+
+def test_full_example_with_every_key(tmp_path: Path) -> None:
+    form = load_form_config(
+        write(
+            tmp_path,
+            """
+            priorities = ["P4", "P3", "P2", "P1"]
+            urgencies = ["Low", "High"]
+            impacts = ["Single user", "Whole site"]
+            departments = ["IT", "HR"]
+            default_priority = "P3"
+            default_urgency = "Low"
+            default_impact = "Single user"
+            category = "Network"
+            max_tags = 3
+
+            [channels.C0123ABCD]
+            department = "HR"
+            priority = "P1"
+            urgency = "High"
+            impact = "Whole site"
+            tags = ["payroll"]
+
+            [channels.G0PRIVATE1]
+            department = "IT"
+            """,
+        )
+    )
+
+    assert form.priorities == ["P4", "P3", "P2", "P1"]
+    assert form.max_tags == 3
+    assert form.channels["G0PRIVATE1"].department == "IT"
+
+
+def test_choice_names_are_trimmed_and_blanks_dropped(tmp_path: Path) -> None:
+    form = load_form_config(write(tmp_path, 'departments = [" IT ", "", "HR"]\n'))
+
+    assert form.departments == ["IT", "HR"]
+
+
+def test_bad_channel_id_is_refused(tmp_path: Path) -> None:
+    found = form_problems(tmp_path, '[channels.general]\npriority = "High"\n')
+
+    assert found == [
+        f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: file: [channels.general] is not a Slack "
+        "channel id (like C0123ABCD)."
+    ]
+
+
+def test_default_not_among_choices_is_refused(tmp_path: Path) -> None:
+    (found,) = form_problems(tmp_path, 'default_priority = "Critical"\n')
+
+    assert "default_priority = 'Critical' is not one of ['Low', 'Medium', 'High', 'Urgent']" in (
+        found
+    )
+    assert found.startswith(f"BOT_CONFIG {tmp_path / 'bot-config.toml'}:")
+
+
+def test_channel_default_not_among_departments_is_refused(tmp_path: Path) -> None:
+    (found,) = form_problems(
+        tmp_path, 'departments = ["IT"]\n[channels.C0123ABCD]\ndepartment = "HR"\n'
+    )
+
+    assert "channels.C0123ABCD.department = 'HR' is not one of ['IT']" in found
+
+
+def test_duplicate_choices_are_refused(tmp_path: Path) -> None:
+    found = form_problems(tmp_path, 'priorities = ["Low", "High", "Low"]\n')
+
+    assert found == [
+        f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: priorities: choices must not repeat."
+    ]
+
+
+def test_invalid_toml_is_refused(tmp_path: Path) -> None:
+    (found,) = form_problems(tmp_path, 'priorities = ["Low"\n')
+
+    assert found.startswith(f"BOT_CONFIG {tmp_path / 'bot-config.toml'} is not valid TOML: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('colour = "red"\n', "colour"),
+        ("[channels.C0123ABCD]\nassignee = 'dana'\n", "channels.C0123ABCD.assignee"),
+    ],
+)
+def test_unknown_key_is_refused(tmp_path: Path, text: str, where: str) -> None:
+    found = form_problems(tmp_path, text)
+
+    assert found == [
+        f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: {where}: Extra inputs are not permitted."
+    ]
+
+
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.toml"
+
+    with pytest.raises(ConfigError) as caught:
+        load_form_config(missing)
+
+    assert caught.value.problems == [
+        f"BOT_CONFIG {missing} cannot be read: No such file or directory."
+    ]
+
+
+def test_defaults_for_channel_falls_back_to_global_defaults() -> None:
+    form = FormConfig(
+        departments=["IT", "Facilities"],
+        default_priority="Medium",
+        default_urgency="High",
+        channels={
+            "C0123ABCD": ChannelDefaults(department="Facilities", priority="High", tags=["b"])
+        },
+    )
+
+    specific = form.defaults_for("C0123ABCD")
+    assert specific == ChannelDefaults(
+        department="Facilities", priority="High", urgency="High", impact=None, tags=["b"]
+    )
+    elsewhere = form.defaults_for("C9999ZZZZ")
+    assert elsewhere == ChannelDefaults(priority="Medium", urgency="High")
+    assert form.defaults_for(None) == elsewhere
+
+
+def test_defaults_for_returns_a_copy() -> None:
+    form = FormConfig(channels={"C0123ABCD": ChannelDefaults(tags=["b"])})
+
+    form.defaults_for("C0123ABCD").tags.append("changed")
+
+    assert form.channels["C0123ABCD"].tags == ["b"]
