@@ -155,7 +155,7 @@ class TokenCache:
                 self._local = None
                 try:
                     await self._cache.delete(self.key)
-                except Exception:  # any backend failure: the local copy is already gone
+                except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
                     log.warning("serviceops_token_cache_unavailable", extra={"action": "delete"})
 
     async def _fresh_cached(self) -> str | None:
@@ -168,7 +168,7 @@ class TokenCache:
     async def _read(self) -> dict[str, Any] | None:
         try:
             entry = await self._cache.get(self.key)
-        except Exception:  # any backend failure: fall back to this process's copy
+        except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
             log.warning("serviceops_token_cache_unavailable", extra={"action": "get"})
             return self._local
         return entry if isinstance(entry, dict) else None
@@ -189,7 +189,7 @@ class TokenCache:
         if renew_in > 0:
             try:
                 await self._cache.set(self.key, entry, ttl=max(1, math.ceil(renew_in)))
-            except Exception:  # any backend failure: keep the local copy only
+            except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
                 log.warning("serviceops_token_cache_unavailable", extra={"action": "set"})
         log.info(
             "serviceops_token_fetched",

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 import string
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-import stamina
 from aiocache import Cache
 from aiocache.serializers import JsonSerializer
 from pydantic import ValidationError
@@ -28,20 +25,20 @@ from bot.serviceops.responses import (
     TOKEN_REFUSED_HINT,
     error_for_response,
     error_for_token_response,
-    error_for_transport,
     read_json,
 )
-from bot.serviceops.retry import RETRY_STATUSES, RetryableStatus, outcome_of, retry_hook
-from bot.serviceops.transport import build_http_client, warn_if_plain_http
+from bot.serviceops.transport import Observer, Sender, build_http_client, warn_if_plain_http
 
 __all__ = ["Observer", "ServiceOpsClient"]
 
 log = logging.getLogger("bot.serviceops")
 
-Observer = Callable[[str, str, float], None]
-"""`observer(operation, outcome, seconds)`, called after every HTTP attempt."""
-
 PORTAL_FIELDS = frozenset({"base", "id", "name"})
+CREATED_UNREADABLE = (
+    "The service desk accepted the ticket but sent an answer the bot does not understand, "
+    "so its number is unknown. Please check the service desk before trying again, and tell "
+    "your IT admin."
+)
 
 M = TypeVar("M", Request, SearchResult, TokenResponse)
 
@@ -94,16 +91,18 @@ class ServiceOpsClient:
         self._token_url = self.base_url + "/" + token_path.strip("/")
         self._api_url = self.base_url + "/" + api_path.strip("/")
         self._portal_template = _checked_template(portal_url_template)
-        self._retry_attempts = max(1, retry_attempts)
-        self._retry_wait_initial = retry_wait_initial
-        self._retry_wait_max = retry_wait_max
-        self._retry_after_max = retry_after_max
-        self._observer = observer
-        self._http = build_http_client(
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            ca_bundle=ca_bundle,
-            transport=transport,
+        self._sender = Sender(
+            build_http_client(
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                ca_bundle=ca_bundle,
+                transport=transport,
+            ),
+            attempts=retry_attempts,
+            wait_initial=retry_wait_initial,
+            wait_max=retry_wait_max,
+            retry_after_max=retry_after_max,
+            observer=observer,
         )
         self._tokens: TokenCache | None = None
         if isinstance(auth, PasswordGrant):
@@ -124,12 +123,20 @@ class ServiceOpsClient:
 
         Raises:
             OutcomeUnknownError: it was sent but no answer came; search before retrying.
+            UnexpectedResponseError: accepted, but the answer was unreadable (it most
+                likely exists; its user_message says to check first).
             ServiceOpsError: any other failure (see `errors`).
         """
         response = await self._call(
             "create_request", "POST", "/request", json=request.to_json(), idempotent=False
         )
-        return _parse(Request, read_json(response, operation="create_request"), "create_request")
+        try:
+            return _parse(
+                Request, read_json(response, operation="create_request"), "create_request"
+            )
+        except UnexpectedResponseError as exc:
+            exc.user_message = CREATED_UNREADABLE
+            raise
 
     async def get_request(self, request_id: int) -> Request:
         """One request by its numeric `id` (not its `INC-n` name)."""
@@ -191,7 +198,7 @@ class ServiceOpsClient:
             await self.search_requests(size=1)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._sender.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -223,7 +230,7 @@ class ServiceOpsClient:
         url = self._api_url + path
         for auth_attempt in (1, 2):
             header, token = await self._authorization()
-            response = await self._send(
+            response = await self._sender.send(
                 operation,
                 method,
                 url,
@@ -268,7 +275,7 @@ class ServiceOpsClient:
 
     async def _fetch_token(self) -> TokenResponse:
         assert isinstance(self._auth, PasswordGrant)
-        response = await self._send(
+        response = await self._sender.send(
             "token",
             "POST",
             self._token_url,
@@ -279,87 +286,6 @@ class ServiceOpsClient:
         if not response.is_success:
             raise error_for_token_response(response)
         return _parse(TokenResponse, read_json(response, operation="token"), "token")
-
-    async def _send(
-        self,
-        operation: str,
-        method: str,
-        url: str,
-        *,
-        headers: dict[str, str],
-        json: Any = None,
-        data: dict[str, str] | None = None,
-        params: dict[str, str | int] | None = None,
-        idempotent: bool,
-    ) -> httpx.Response:
-        """Send with retries; returns the last answer, which may be an error status."""
-        hook = retry_hook(idempotent=idempotent, max_retry_after=self._retry_after_max)
-        try:
-            async for attempt in stamina.retry_context(
-                on=hook,
-                attempts=self._retry_attempts,
-                timeout=None,
-                wait_initial=self._retry_wait_initial,
-                wait_max=self._retry_wait_max,
-                wait_jitter=self._retry_wait_initial,
-            ):
-                with attempt:
-                    response = await self._attempt(
-                        operation, method, url, headers=headers, json=json, data=data, params=params
-                    )
-                    if response.status_code in RETRY_STATUSES:
-                        raise RetryableStatus(response)
-                    return response
-        except RetryableStatus as exc:
-            return exc.response
-        except httpx.TransportError as exc:
-            raise error_for_transport(exc, operation=operation, idempotent=idempotent) from None
-        raise AssertionError("unreachable: stamina either returns or re-raises")
-
-    async def _attempt(
-        self,
-        operation: str,
-        method: str,
-        url: str,
-        *,
-        headers: dict[str, str],
-        json: Any,
-        data: dict[str, str] | None,
-        params: dict[str, str | int] | None,
-    ) -> httpx.Response:
-        started = time.perf_counter()
-        try:
-            response = await self._http.request(
-                method, url, headers=headers, json=json, data=data, params=params
-            )
-        except httpx.TransportError as exc:
-            self._observe(operation, outcome_of(exc), time.perf_counter() - started)
-            log.debug(
-                "serviceops_call_failed",
-                extra={"operation": operation, "error": type(exc).__name__},
-            )
-            raise
-        seconds = time.perf_counter() - started
-        self._observe(operation, outcome_of(response), seconds)
-        log.debug(
-            "serviceops_call",
-            extra={
-                "operation": operation,
-                "method": method,
-                "path": httpx.URL(url).path,
-                "status": response.status_code,
-                "seconds": round(seconds, 3),
-            },
-        )
-        return response
-
-    def _observe(self, operation: str, outcome: str, seconds: float) -> None:
-        if self._observer is None:
-            return
-        try:
-            self._observer(operation, outcome, seconds)
-        except Exception:  # metrics must never break a ticket
-            log.warning("serviceops_observer_failed", extra={"operation": operation})
 
 
 def _parse(model: type[M], body: Any, operation: str) -> M:

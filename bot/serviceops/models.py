@@ -110,7 +110,8 @@ class Request(_Model):
     model_config = ConfigDict(extra="allow")
 
     id: int
-    name: str
+    name: str = ""
+    """Display number such as `INC-46` or `SR-47`; empty if the server left it out."""
     subject: str | None = None
     description: str | None = None
     status_name: str | None = None

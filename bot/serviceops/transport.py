@@ -1,21 +1,32 @@
-"""The shared `httpx.AsyncClient`: pooled connections, explicit timeouts, TLS always verified."""
+"""The HTTP layer: one pooled `httpx.AsyncClient` (TLS always verified) and `Sender`,
+which sends one call with bounded, jittered retries and reports every attempt."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 import ssl
+import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import stamina
 
-__all__ = ["build_http_client", "is_loopback", "warn_if_plain_http"]
+from bot.serviceops.responses import error_for_transport
+from bot.serviceops.retry import RETRY_STATUSES, RetryableStatus, outcome_of, retry_hook
+
+__all__ = ["Observer", "Sender", "build_http_client", "is_loopback", "warn_if_plain_http"]
 
 log = logging.getLogger("bot.serviceops")
 
 LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
 USER_AGENT = "serviceops-bot"
+
+Observer = Callable[[str, str, float], None]
+"""`observer(operation, outcome, seconds)`, called after every HTTP attempt."""
 
 
 def build_http_client(
@@ -73,3 +84,118 @@ def warn_if_plain_http(base_url: str) -> bool:
         },
     )
     return True
+
+
+class Sender:
+    """Sends one call, retrying what is safe to retry (see `retry`), and reports attempts.
+
+    Args:
+        http: the shared client.
+        attempts: most attempts per call.
+        wait_initial: first backoff in seconds, also the jitter bound.
+        wait_max: longest backoff.
+        retry_after_max: longest `Retry-After` honoured.
+        observer: told `(operation, outcome, seconds)` after each attempt; its failures are
+            logged and ignored.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        attempts: int,
+        wait_initial: float,
+        wait_max: float,
+        retry_after_max: float,
+        observer: Observer | None,
+    ) -> None:
+        self.http = http
+        self._attempts = max(1, attempts)
+        self._wait_initial = wait_initial
+        self._wait_max = wait_max
+        self._retry_after_max = retry_after_max
+        self._observer = observer
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def send(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        params: dict[str, str | int] | None = None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """Send with retries; returns the last answer, which may be an error status."""
+        hook = retry_hook(idempotent=idempotent, max_retry_after=self._retry_after_max)
+        try:
+            async for attempt in stamina.retry_context(
+                on=hook,
+                attempts=self._attempts,
+                timeout=None,
+                wait_initial=self._wait_initial,
+                wait_max=self._wait_max,
+                wait_jitter=self._wait_initial,
+            ):
+                with attempt:
+                    response = await self._attempt(
+                        operation, method, url, headers=headers, json=json, data=data, params=params
+                    )
+                    if response.status_code in RETRY_STATUSES:
+                        raise RetryableStatus(response)
+                    return response
+        except RetryableStatus as exc:
+            return exc.response
+        except httpx.TransportError as exc:
+            raise error_for_transport(exc, operation=operation, idempotent=idempotent) from None
+        raise AssertionError("unreachable: stamina either returns or re-raises")
+
+    async def _attempt(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        json: Any,
+        data: dict[str, str] | None,
+        params: dict[str, str | int] | None,
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = await self.http.request(
+                method, url, headers=headers, json=json, data=data, params=params
+            )
+        except httpx.TransportError as exc:
+            self._observe(operation, outcome_of(exc), time.perf_counter() - started)
+            log.debug(
+                "serviceops_call_failed",
+                extra={"operation": operation, "error": type(exc).__name__},
+            )
+            raise
+        seconds = time.perf_counter() - started
+        self._observe(operation, outcome_of(response), seconds)
+        log.debug(
+            "serviceops_call",
+            extra={
+                "operation": operation,
+                "method": method,
+                "path": httpx.URL(url).path,
+                "status": response.status_code,
+                "seconds": round(seconds, 3),
+            },
+        )
+        return response
+
+    def _observe(self, operation: str, outcome: str, seconds: float) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(operation, outcome, seconds)
+        except Exception:  # noqa: BLE001 (metrics must never break a ticket)
+            log.warning("serviceops_observer_failed", extra={"operation": operation})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 import pytest
 
@@ -110,6 +112,20 @@ async def test_created_response_of_the_wrong_shape_is_unexpected(clients: Any) -
         await clients(handler).create_request(BODY)
 
     assert "id" in str(caught.value)
+    assert "check the service desk before trying again" in caught.value.user_message
+
+
+async def test_ca_bundle_is_loaded(clients: Any) -> None:
+    client = clients(lambda r: httpx.Response(200), ca_bundle=certifi.where())
+
+    assert client.base_url == "https://desk.example.com"
+
+
+def test_missing_ca_bundle_fails_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        ServiceOpsClient(
+            "https://d.example.com", auth=ApiKey("k"), ca_bundle=tmp_path / "missing.pem"
+        )
 
 
 async def test_token_answer_without_a_token_is_unexpected(clients: Any) -> None:
