@@ -12,9 +12,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakes import slack_requests
 from tests.fakes.slack_api import DEFAULT_SCOPES, FakeSlack
 
 
@@ -274,3 +278,119 @@ async def test_counts_new_connections(slack: FakeSlack) -> None:
     await fresh.auth_test()
     await fresh.auth_test()
     assert slack.connections_opened == 3
+
+
+# --------------------------------------------------------------------------- request builders
+
+
+def test_signature_is_what_slack_sdk_verifies() -> None:
+    body, headers = slack_requests.slash_command(
+        "VPN down", user_id="U1", channel_id="C1", trigger_id="1.2.3", response_url="http://x"
+    )
+    verifier = SignatureVerifier(slack_requests.SIGNING_SECRET)
+    assert verifier.is_valid_request(body, headers)
+    assert not SignatureVerifier("other-secret").is_valid_request(body, headers)
+
+
+def test_event_retry_headers() -> None:
+    first = slack_requests.event_callback(
+        slack_requests.dm_event("help", user_id="U1", channel_id="D1"), event_id="Ev1"
+    )
+    retry = slack_requests.event_callback(first.payload()["event"], event_id="Ev1", retry_num=1)
+    assert "X-Slack-Retry-Num" not in first.headers
+    assert retry.headers["X-Slack-Retry-Num"] == "1"
+    assert retry.headers["X-Slack-Retry-Reason"] == "http_timeout"
+    assert retry.payload()["event_id"] == first.payload()["event_id"]
+
+
+async def test_bolt_routes_built_requests(slack: FakeSlack, client: AsyncWebClient) -> None:
+    """The builders' payloads are what Bolt expects: it verifies, parses and routes them."""
+    app = AsyncApp(client=client, signing_secret=slack_requests.SIGNING_SECRET)
+    seen: dict[str, Any] = {}
+
+    @app.command("/ticket")
+    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        seen["text"] = body["text"]
+        await client.views_open(trigger_id=body["trigger_id"], view=modal())
+
+    @app.shortcut("ticket_from_message")
+    async def on_shortcut(ack: Any, shortcut: dict[str, Any]) -> None:
+        await ack()
+        seen["message"] = shortcut["message"]["text"]
+
+    @app.view("ticket_form")
+    async def on_submit(ack: Any, view: dict[str, Any]) -> None:
+        await ack()
+        seen["subject"] = view["state"]["values"]["subject"]["subject"]["value"]
+        seen["view_id"] = view["id"]
+
+    async def dispatch(request: slack_requests.SlackRequest) -> int:
+        response = await app.async_dispatch(
+            AsyncBoltRequest(body=request.body.decode(), headers={**request.headers})
+        )
+        return int(response.status)
+
+    command = slack_requests.slash_command(
+        "VPN down",
+        user_id="U1",
+        channel_id="C1",
+        trigger_id=slack.new_trigger_id(),
+        response_url=slack.response_url(),
+    )
+    assert await dispatch(command) == 200
+    [opened] = await slack.wait_for("views.open")
+    assert opened.ok
+    view = slack.views[opened.response["view"]["id"]]
+
+    shortcut = slack_requests.message_shortcut(
+        slack_requests.chat_message("printer on fire"),
+        user_id="U1",
+        channel_id="C1",
+        trigger_id=slack.new_trigger_id(),
+        response_url=slack.response_url(),
+    )
+    assert await dispatch(shortcut) == 200
+
+    values = slack_requests.form_values(subject="VPN down", view=view)
+    assert values == {"subject": {"type": "plain_text_input", "value": "VPN down"}}
+    assert await dispatch(slack_requests.view_submission(view, values, user_id="U1")) == 200
+
+    stale = slack_requests.slash_command(
+        "x", user_id="U1", channel_id="C1", trigger_id="t", response_url="u", timestamp=1
+    )
+    assert await dispatch(stale) == 401
+    assert seen == {
+        "text": "VPN down",
+        "message": "printer on fire",
+        "subject": "VPN down",
+        "view_id": view["id"],
+    }
+
+
+def test_form_values_shapes() -> None:
+    values = slack_requests.form_values(
+        subject="VPN down",
+        priority="High",
+        department="Finance",
+        department_type="external_select",
+        tags=["vpn", "laptop"],
+    )
+    assert values == {
+        "subject": {"type": "plain_text_input", "value": "VPN down"},
+        "priority": {
+            "type": "static_select",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "High", "emoji": True},
+                "value": "High",
+            },
+        },
+        "department": {
+            "type": "external_select",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "Finance", "emoji": True},
+                "value": "Finance",
+            },
+        },
+        "tags": {"type": "plain_text_input", "value": "vpn, laptop"},
+    }
