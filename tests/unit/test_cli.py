@@ -1,0 +1,124 @@
+"""The command line, run as a person would: a fresh process with nothing configured.
+
+Each run gets only PATH and HOME and a temporary working directory (so no `.env` is found).
+A misconfiguration must end in a message naming every problem, never in a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bot
+
+BIN = Path(sys.executable).parent
+SCRIPT = shutil.which("serviceops-bot", path=str(BIN))
+
+ENTRY_POINTS = {
+    "python -m bot": [sys.executable, "-m", "bot"],
+    "serviceops-bot": [SCRIPT or "serviceops-bot"],
+}
+
+
+def run(
+    command: list[str], cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(cwd)}
+    env.update(extra_env or {})
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture(params=sorted(ENTRY_POINTS))
+def entry(request: pytest.FixtureRequest) -> list[str]:
+    if request.param == "serviceops-bot" and SCRIPT is None:
+        pytest.fail("the serviceops-bot console script is not installed (pip install -e .)")
+    return ENTRY_POINTS[request.param]
+
+
+def test_console_script_is_installed() -> None:
+    assert SCRIPT is not None
+
+
+@pytest.mark.parametrize("args", [[], ["run"], ["run", "--mode", "socket"]])
+def test_missing_settings_exit_2_listing_every_one(
+    entry: list[str], args: list[str], tmp_path: Path
+) -> None:
+    result = run([*entry, *args], tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "SERVICEOPS_URL is not set" in result.stderr
+    assert "README.md" in result.stderr
+    assert result.stdout == ""
+
+
+def test_http_mode_without_signing_secret_exits_2(entry: list[str], tmp_path: Path) -> None:
+    settings = {
+        "SLACK_BOT_TOKEN": "xoxb-1-2-secretpart",
+        "SERVICEOPS_URL": "https://desk.example.com",
+        "SERVICEOPS_API_KEY": "api-key-secretpart",
+    }
+
+    result = run([*entry, "run", "--mode", "http"], tmp_path, settings)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SLACK_SIGNING_SECRET is required in HTTP mode" in result.stderr
+    assert "README.md" in result.stderr
+    assert "secretpart" not in result.stderr + result.stdout
+
+
+def test_bad_form_configuration_exits_2(entry: list[str], tmp_path: Path) -> None:
+    (tmp_path / "bot-config.toml").write_text("default_priority = 'Critical'\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-1\nSLACK_APP_TOKEN=xapp-1\n"
+        "SERVICEOPS_URL=https://desk.example.com\nSERVICEOPS_API_KEY=k\n"
+        "BOT_CONFIG=bot-config.toml\n",
+        encoding="utf-8",
+    )
+
+    result = run(entry, tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "default_priority = 'Critical' is not one of" in result.stderr
+
+
+def test_version(entry: list[str], tmp_path: Path) -> None:
+    result = run([*entry, "--version"], tmp_path)
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"serviceops-bot {bot.__version__}"
+
+
+def test_unknown_mode_is_a_usage_error(entry: list[str], tmp_path: Path) -> None:
+    result = run([*entry, "run", "--mode", "carrier-pigeon"], tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr
+
+
+def test_check_with_missing_settings_exits_1_with_cross_lines(
+    entry: list[str], tmp_path: Path
+) -> None:
+    # Unroutable proxies: were `check` to reach for the network, it would fail, not hang.
+    no_network = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+
+    result = run([*entry, "check"], tmp_path, no_network)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert "✗ SLACK_BOT_TOKEN is not set (see README.md#configuration)." in lines
+    assert "✗ SERVICEOPS_URL is not set (see README.md#configuration)." in lines
+    assert lines[-1] == "Some checks failed."
+    assert not any(line.startswith("✓") for line in lines)
