@@ -17,6 +17,7 @@ from bot.serviceops.auth import ApiKey, Auth, PasswordGrant, TokenCache
 from bot.serviceops.errors import (
     AuthenticationError,
     OutcomeUnknownError,
+    ServiceOpsError,
     UnexpectedResponseError,
 )
 from bot.serviceops.models import Request, RequestCreate, SearchResult, TokenResponse
@@ -227,7 +228,29 @@ class ServiceOpsClient:
         idempotent: bool = True,
     ) -> httpx.Response:
         """One API call: authenticate, send with retries, re-authenticate once on 401."""
-        url = self._api_url + path
+        try:
+            return await self._call_once_reauthenticated(
+                operation, method, self._api_url + path, json, params, idempotent
+            )
+        except AuthenticationError as exc:
+            log.error("serviceops_auth_refused", extra={"operation": operation, "hint": str(exc)})
+            raise
+        except ServiceOpsError as exc:
+            log.warning(
+                "serviceops_call_failed",
+                extra={"operation": operation, "error": type(exc).__name__, "status": exc.status},
+            )
+            raise
+
+    async def _call_once_reauthenticated(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        json: Any,
+        params: dict[str, str | int] | None,
+        idempotent: bool,
+    ) -> httpx.Response:
         for auth_attempt in (1, 2):
             header, token = await self._authorization()
             response = await self._sender.send(

@@ -174,14 +174,14 @@ class Sender:
         except httpx.TransportError as exc:
             self._observe(operation, outcome_of(exc), time.perf_counter() - started)
             log.debug(
-                "serviceops_call_failed",
+                "serviceops_attempt_failed",
                 extra={"operation": operation, "error": type(exc).__name__},
             )
             raise
         seconds = time.perf_counter() - started
         self._observe(operation, outcome_of(response), seconds)
         log.debug(
-            "serviceops_call",
+            "serviceops_attempt",
             extra={
                 "operation": operation,
                 "method": method,

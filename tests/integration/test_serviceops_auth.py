@@ -164,3 +164,17 @@ async def test_check_auth_names_the_setting_to_fix(
     )
     assert not caught.value.retryable
     assert fake.token_requests == 1  # refusals are not retried
+
+
+async def test_refused_credentials_are_logged_with_the_admin_hint(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(auth=grant(client_secret="wrong"))
+
+    with pytest.raises(AuthenticationError):
+        await client.create_request(new_request())
+
+    refused = [r for r in caplog.records if r.getMessage() == "serviceops_auth_refused"]
+    assert len(refused) == 1
+    assert refused[0].levelname == "ERROR"
+    assert "SERVICEOPS_CLIENT_SECRET" in refused[0].__dict__["hint"]
