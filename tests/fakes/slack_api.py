@@ -485,7 +485,7 @@ class FakeSlack:
         self._dms: dict[str, str] = {}  # user id -> D… id
         self._ts = 0
         self._ids = 0
-        self._rate_limits: dict[str, list[float]] = {}
+        self._rate_limits: dict[str, list[int]] = {}
         self._failures: dict[str, list[SlackError]] = {}
         self._handlers: dict[str, Handler] = {}
         self._condition: asyncio.Condition | None = None
@@ -599,8 +599,9 @@ class FakeSlack:
         self.response_urls[token] = ResponseUrl(token, self.clock())
         return f"{self.base_url}/response/{token}"
 
-    def rate_limit_next(self, method: str, *, retry_after: float = 1, times: int = 1) -> None:
-        """The next `times` calls of `method` get HTTP 429, `Retry-After`, `ratelimited`."""
+    def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` get HTTP 429, `Retry-After: <seconds>` (an
+        integer, as Slack sends and slack_sdk's retry handler parses) and `ratelimited`."""
         self._rate_limits.setdefault(method, []).extend([retry_after] * times)
 
     def fail_next(self, method: str, error: str = "not_in_channel", *, times: int = 1) -> None:
@@ -640,11 +641,14 @@ class FakeSlack:
     def replace_view(self, view_id: str, view: JSON) -> JSON:
         """Apply an app's `response_action: update` (the ack of a view_submission): validates
         and replaces the view in place, keeping its id, with a new hash."""
-        errors = check_view(view, "/view")
-        if errors:
-            raise SlackError("invalid_arguments", messages=errors)
         old = self.views[view_id]
-        return self._store_view(view, view_id=view_id, root_view_id=old["root_view_id"])
+        view = self._checked_view({"view": view}, replacing=view_id)
+        return self._store_view(
+            view,
+            view_id=view_id,
+            root_view_id=old["root_view_id"],
+            previous_view_id=old["previous_view_id"],
+        )
 
     async def wait_for(
         self,
@@ -713,7 +717,7 @@ class FakeSlack:
             if self._rate_limits.get(method):
                 retry_after = self._rate_limits[method].pop(0)
                 status = 429
-                headers["Retry-After"] = f"{retry_after:g}"
+                headers["Retry-After"] = str(retry_after)
                 raise SlackError("ratelimited")
             if self._failures.get(method):
                 raise self._failures[method].pop(0)
@@ -785,18 +789,20 @@ class FakeSlack:
         trigger.used = True
         return trigger
 
-    def _checked_view(self, args: JSON) -> JSON:
+    def _checked_view(self, args: JSON, *, replacing: str | None = None) -> JSON:
+        """The `view` argument, validated; its `external_id` must be unique in the team."""
         view = args.get("view")
         errors = check_view(view)
         if errors:
             raise SlackError("invalid_arguments", messages=errors)
-        external_id = view.get("external_id")  # type: ignore[union-attr]
+        assert isinstance(view, dict)
+        external_id = view.get("external_id")
         if external_id and any(
-            v.get("external_id") == external_id and v["id"] != args.get("view_id")
+            v.get("external_id") == external_id and v["id"] != replacing
             for v in self.views.values()
         ):
             raise SlackError("duplicate_external_id")
-        return view  # type: ignore[return-value]
+        return view
 
     def _store_view(
         self,
@@ -859,7 +865,6 @@ class FakeSlack:
 
     def _views_update(self, args: JSON) -> JSON:
         """`views.update` by `view_id` or `external_id`; a stale `hash` is `hash_conflict`."""
-        view = self._checked_view(args)
         if args.get("view_id"):
             old = self.views.get(str(args["view_id"]))
         elif args.get("external_id"):
@@ -873,6 +878,7 @@ class FakeSlack:
             )
         if old is None:
             raise SlackError("not_found")
+        view = self._checked_view(args, replacing=old["id"])
         if args.get("hash") and args["hash"] != old["hash"]:
             raise SlackError("hash_conflict")
         stored = self._store_view(

@@ -15,6 +15,7 @@ import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -139,6 +140,15 @@ async def test_views_update_honours_hash(slack: FakeSlack, client: AsyncWebClien
     assert await error_of(stale) == "hash_conflict"
 
 
+async def test_views_update_by_external_id(slack: FakeSlack, client: AsyncWebClient) -> None:
+    view = modal(external_id="draft-1")
+    opened = (await client.views_open(trigger_id=slack.new_trigger_id(), view=view))["view"]
+    await client.views_update(external_id="draft-1", view=modal("Done", external_id="draft-1"))
+    assert slack.views[opened["id"]]["title"]["text"] == "Done"
+    again = client.views_open(trigger_id=slack.new_trigger_id(), view=view)
+    assert await error_of(again) == "duplicate_external_id"
+
+
 async def test_views_push_stack_is_limited_to_three(
     slack: FakeSlack, client: AsyncWebClient
 ) -> None:
@@ -227,6 +237,18 @@ async def test_rate_limit_answers_429_with_retry_after(
     assert raised.value.response.headers["Retry-After"] == "7"
     assert raised.value.response["error"] == "ratelimited"
     assert (await client.chat_postMessage(channel="C1", text="x"))["ok"]
+
+
+async def test_sdk_rate_limit_handler_retries_after_429(slack: FakeSlack) -> None:
+    client = AsyncWebClient(
+        token=slack.bot_token,
+        base_url=slack.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    slack.add_channel("C1")
+    slack.rate_limit_next("chat.postMessage", retry_after=0)
+    assert (await client.chat_postMessage(channel="C1", text="x"))["ok"]
+    assert [call.status for call in slack.calls_to("chat.postMessage")] == [429, 200]
 
 
 async def test_fail_next_injects_an_error(slack: FakeSlack, client: AsyncWebClient) -> None:
