@@ -1,0 +1,158 @@
+"""The container image: small base, unprivileged user, health check, no secrets baked in.
+
+The Dockerfile is read with a small line parser (comments dropped, `\\` continuations joined)
+that is enough for the instructions we check; nothing is built.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+SECRET_WORDS = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
+SECRET_FILES = re.compile(r"(^|/)(\.env(\..*)?|.*\.pem|.*\.key|id_rsa.*|\.git.*)$")
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    args: str
+    line: int
+
+
+def parse(text: str) -> list[Instruction]:
+    """Instructions in order; comment lines dropped, continuation lines joined."""
+    instructions: list[Instruction] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("#") or (not stripped and not pending):
+            continue
+        if not pending:
+            start = number
+        if stripped.endswith("\\"):
+            pending += stripped[:-1].rstrip() + " "
+            continue
+        pending += stripped
+        keyword, _, args = pending.strip().partition(" ")
+        instructions.append(Instruction(keyword.upper(), args.strip(), start))
+        pending = ""
+    if pending:
+        keyword, _, args = pending.strip().partition(" ")
+        instructions.append(Instruction(keyword.upper(), args.strip(), start))
+    return instructions
+
+
+def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
+    """Instructions grouped by build stage, each group starting with its FROM."""
+    groups: list[list[Instruction]] = []
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            groups.append([])
+        assert groups, f"line {instruction.line}: {instruction.keyword} before any FROM"
+        groups[-1].append(instruction)
+    return groups
+
+
+@pytest.fixture(scope="module")
+def instructions() -> list[Instruction]:
+    return parse(DOCKERFILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def final(instructions: list[Instruction]) -> list[Instruction]:
+    return stages(instructions)[-1]
+
+
+def only(stage: list[Instruction], keyword: str) -> list[Instruction]:
+    return [instruction for instruction in stage if instruction.keyword == keyword]
+
+
+def test_parser_joins_continuations_and_drops_comments() -> None:
+    parsed = parse("# hi\nFROM x:1 AS a\nRUN a \\\n    # inside\n    && b\n\nUSER  bot\n")
+
+    assert [(i.keyword, i.args, i.line) for i in parsed] == [
+        ("FROM", "x:1 AS a", 2),
+        ("RUN", "a && b", 3),
+        ("USER", "bot", 7),
+    ]
+
+
+def test_every_base_image_is_slim(instructions: list[Instruction]) -> None:
+    bases = [i.args.split()[0] for i in instructions if i.keyword == "FROM"]
+
+    assert bases
+    for base in bases:
+        assert re.fullmatch(r"python:3\.\d+(\.\d+)?-slim(-\w+)?(@sha256:[0-9a-f]{64})?", base), base
+
+
+def test_final_stage_runs_as_non_root_user(final: list[Instruction]) -> None:
+    users = only(final, "USER")
+
+    assert users, "final stage has no USER"
+    user = users[-1].args.split(":")[0]
+    assert user not in ("root", "0")
+    later = final[final.index(users[-1]) + 1 :]
+    assert not [i for i in later if i.keyword == "USER"]
+
+
+def test_final_stage_has_a_healthcheck(final: list[Instruction]) -> None:
+    (check,) = only(final, "HEALTHCHECK")
+
+    assert check.args.upper() != "NONE"
+    assert " CMD " in f" {check.args} "
+    assert "/healthz" in check.args
+
+
+def test_entrypoint_runs_the_console_script(final: list[Instruction]) -> None:
+    entrypoint = only(final, "ENTRYPOINT")[-1]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+
+    command = json.loads(entrypoint.args)
+    assert command[0] == "serviceops-bot"
+    assert scripts["serviceops-bot"] == "bot.cli:main"
+
+
+def test_no_add_instruction(instructions: list[Instruction]) -> None:
+    assert only(instructions, "ADD") == []
+
+
+def test_nothing_secret_is_copied(instructions: list[Instruction]) -> None:
+    for copy in only(instructions, "COPY"):
+        sources = [part for part in copy.args.split()[:-1] if not part.startswith("--")]
+        assert sources, f"line {copy.line}: COPY without a source"
+        for source in sources:
+            assert source not in (".", "./"), f"line {copy.line} copies the whole context"
+            assert not SECRET_FILES.search(source), f"line {copy.line} copies {source}"
+
+
+def test_no_env_or_arg_sets_a_secret(instructions: list[Instruction]) -> None:
+    for instruction in only(instructions, "ENV") + only(instructions, "ARG"):
+        names = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)[= ]", instruction.args + " ")
+        assert names
+        for name in names:
+            assert not SECRET_WORDS.search(name), f"line {instruction.line} sets {name}"
+
+
+def test_dockerignore_excludes_env_and_git() -> None:
+    patterns = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    assert ".env" in patterns
+    assert ".git" in patterns
+    assert ".env.*" in patterns
+    assert "!.env" not in patterns
