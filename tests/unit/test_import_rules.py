@@ -1,0 +1,176 @@
+"""Dependencies point one way: surfaces → core → ServiceOps client; nothing below knows Slack.
+
+Every module under `bot/` is parsed with `ast` (nothing is imported or run) and each import,
+relative ones resolved to absolute names, is checked against the layering rules:
+
+- `bot/serviceops/**` imports nothing from `bot` outside `bot.serviceops`;
+- `bot/core/**` never imports `slack_bolt`, `slack_sdk`, `bot.slack` or `aiohttp`;
+- `bot/slack/blocks/**` does no I/O: no `httpx`, `aiohttp`, `slack_sdk.web`, `asyncio`;
+- `aiocache` is imported only by `bot/cache.py`, with one deliberate exception:
+  `bot/serviceops/client.py` builds its own in-memory token cache when none is passed, since
+  the client must stay usable without the rest of the bot (it cannot import `bot.cache`);
+- nothing under `bot/` except `bot/config.py` reads the environment (`os.environ`,
+  `os.getenv`, `os.environb`, `os.putenv`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "bot"
+
+AIOCACHE_ALLOWED = {"bot.cache", "bot.serviceops.client"}
+ENV_READERS_ALLOWED = {"bot.config"}
+ENV_NAMES = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    """The importing module, e.g. `bot.core.tickets`."""
+    target: str
+    """The imported module (or `module.name` for `from module import name`)."""
+    line: int
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, ast.Module]:
+    found = {
+        module_name(path): ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+    assert len(found) > 10, "the bot package was not found"
+    return found
+
+
+def resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute module a `from … import` refers to."""
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".")
+    if not is_package:
+        base.pop()
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def imports_of(module: str, tree: ast.Module, is_package: bool) -> list[Import]:
+    """Every import anywhere in the module, including inside functions and TYPE_CHECKING."""
+    found: list[Import] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [Import(module, alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source = resolve(module, is_package, node)
+            found += [Import(module, f"{source}.{a.name}", node.lineno) for a in node.names]
+    return found
+
+
+ALL = modules()
+PACKAGES = {name for name in ALL if (PACKAGE.parent / name.replace(".", "/")).is_dir()}
+IMPORTS = [imp for name, tree in ALL.items() for imp in imports_of(name, tree, name in PACKAGES)]
+
+
+def under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def violations(importers: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{imp.module}:{imp.line} imports {imp.target}"
+        for imp in IMPORTS
+        if under(imp.module, importers) and any(under(imp.target, f) for f in forbidden)
+    ]
+
+
+def test_relative_imports_are_resolved() -> None:
+    tree = ast.parse("from . import ids\nfrom ...core import drafts\nfrom ..text import x\n")
+    nodes = [node for node in tree.body if isinstance(node, ast.ImportFrom)]
+
+    assert [resolve("bot.slack.blocks.results", False, node) for node in nodes] == [
+        "bot.slack.blocks",
+        "bot.core",
+        "bot.slack.text",
+    ]
+    assert resolve("bot.slack.blocks", True, nodes[0]) == "bot.slack.blocks"
+
+
+def test_the_checker_sees_known_edges() -> None:
+    """Guards against a checker that silently finds nothing."""
+    targets = {(imp.module, imp.target) for imp in IMPORTS}
+
+    assert ("bot.slack.app", "slack_bolt.async_app.AsyncApp") in targets
+    assert ("bot.cache", "aiocache.Cache") in targets
+
+
+def test_serviceops_imports_nothing_else_from_bot() -> None:
+    found = [
+        f"{imp.module}:{imp.line} imports {imp.target}"
+        for imp in IMPORTS
+        if under(imp.module, "bot.serviceops")
+        and under(imp.target, "bot")
+        and not under(imp.target, "bot.serviceops")
+    ]
+
+    assert found == []
+
+
+def test_core_knows_nothing_of_slack_or_http_servers() -> None:
+    assert violations("bot.core", ("slack_bolt", "slack_sdk", "bot.slack", "aiohttp")) == []
+
+
+def test_block_builders_do_no_io() -> None:
+    assert violations("bot.slack.blocks", ("httpx", "aiohttp", "slack_sdk.web", "asyncio")) == []
+
+
+@pytest.mark.parametrize("layer", ["bot.serviceops", "bot.core"])
+def test_lower_layers_do_not_import_chat_surfaces(layer: str) -> None:
+    assert violations(layer, ("bot.slack", "bot.cli", "bot.check")) == []
+
+
+def test_only_the_cache_module_imports_aiocache() -> None:
+    found = [
+        f"{imp.module}:{imp.line} imports {imp.target}"
+        for imp in IMPORTS
+        if under(imp.target, "aiocache") and imp.module not in AIOCACHE_ALLOWED
+    ]
+
+    assert found == []
+
+
+def env_reads(tree: ast.Module) -> list[int]:
+    """Lines touching the process environment: `os.environ`, `getenv`, `from os import …`."""
+    lines: list[int] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ENV_NAMES:
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            lines += [node.lineno for alias in node.names if alias.name in ENV_NAMES]
+    return sorted(lines)
+
+
+def test_env_read_detector_finds_the_usual_spellings() -> None:
+    code = "import os\nfrom os import environ\na = os.environ['X']\nb = os.getenv('Y')\n"
+
+    assert env_reads(ast.parse(code)) == [2, 3, 4]
+
+
+def test_only_config_reads_the_environment() -> None:
+    found = {
+        name: lines
+        for name, tree in ALL.items()
+        if name not in ENV_READERS_ALLOWED and (lines := env_reads(tree))
+    }
+
+    assert found == {}
