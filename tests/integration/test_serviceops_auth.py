@@ -32,10 +32,10 @@ async def test_token_is_fetched_once_and_reused(
 
 
 async def test_token_is_renewed_shortly_before_it_expires(make_client: MakeClient) -> None:
-    async with FakeServiceOps(expires_in=1) as fake:
+    async with FakeServiceOps(expires_in=2) as fake:
         client = make_client(base_url=fake.url)
         await client.create_request(new_request())
-        await asyncio.sleep(0.95)  # past the renewal point (0.9 s), before server expiry
+        await asyncio.sleep(1.85)  # past the renewal point (1.8 s), before server expiry (2 s)
         await client.create_request(new_request())
 
     assert fake.token_requests == 2
