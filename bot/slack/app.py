@@ -48,7 +48,11 @@ class BotApp:
 
 
 async def create_app(
-    settings: Settings, *, form: FormConfig | None = None, cache: Any = None
+    settings: Settings,
+    *,
+    form: FormConfig | None = None,
+    cache: Any = None,
+    view_settle_seconds: float = 1.0,
 ) -> BotApp:
     """Build the app from settings. Must run inside the event loop that will serve it."""
     cache = cache if cache is not None else build_cache(settings.cache_url)
@@ -81,6 +85,7 @@ async def create_app(
         announcer=Announcer(web_client, reply_privately=settings.reply_privately),
         cache=cache,
         inflight=InFlight(),
+        view_settle_seconds=view_settle_seconds,
     )
     signing_secret = settings.slack_signing_secret
     app = AsyncApp(

@@ -27,6 +27,10 @@ class Deps:
     announcer: Announcer
     cache: Any
     inflight: InFlight
+    view_settle_seconds: float = 1.0
+    """After acking a submission with a view update, wait this long before our own
+    `views.update`: Slack applies the ack asynchronously, and an update that overtook it
+    would be overwritten by the progress view."""
 
 
 def deps_of(context: Any) -> Deps:

@@ -7,8 +7,11 @@ what went wrong, with buttons that bring back what they typed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +24,7 @@ from bot.slack.blocks.results import (
     build_already_filed,
     build_failure_message,
     build_failure_view,
+    build_in_progress_view,
     build_private_result,
     build_success_view,
     build_ticket_message,
@@ -48,16 +52,39 @@ async def update_view(client: AsyncWebClient, view_id: str, view: dict[str, Any]
 
 
 async def file_and_report(
-    client: AsyncWebClient, deps: Deps, pending: PendingTicket, *, view_id: str | None
+    client: AsyncWebClient,
+    deps: Deps,
+    pending: PendingTicket,
+    *,
+    view_id: str | None,
+    acked_at: float | None = None,
 ) -> FiledTicket | None:
-    """File `pending` and report the outcome; the modal `view_id` shows progress meanwhile."""
+    """File `pending` and report the outcome; the modal `view_id` shows progress meanwhile.
+
+    `acked_at` (monotonic time) is when a submission was acked with the progress view; the
+    first `views.update` waits until Slack has surely applied that ack.
+    """
     async with deps.inflight.track():
-        return await _file_and_report(client, deps, pending, view_id=view_id)
+        outcome = await _file(client, deps, pending, view_id=view_id)
+        if acked_at is not None:
+            await asyncio.sleep(max(0.0, acked_at + deps.view_settle_seconds - time.monotonic()))
+        await _report(client, deps, pending, outcome, view_id=view_id)
+        return outcome if isinstance(outcome, FiledTicket) else None
 
 
-async def _file_and_report(
+@dataclass(frozen=True)
+class _Failed:
+    message: str
+    retryable: bool
+
+
+_Outcome = FiledTicket | AlreadyFiledError | InProgressError | _Failed
+
+
+async def _file(
     client: AsyncWebClient, deps: Deps, pending: PendingTicket, *, view_id: str | None
-) -> FiledTicket | None:
+) -> _Outcome:
+    """File the ticket; every way it can end is returned, none raised."""
     origin = pending.origin
     try:
         email = await deps.identity.email(origin.user_id)
@@ -70,34 +97,44 @@ async def _file_and_report(
             force_new=pending.force_new,
             footer=footer,
         )
-    except InProgressError:
-        log.info("filing_in_progress_elsewhere", extra={"attempt": pending.attempt_id})
-        return None
-    except AlreadyFiledError as exc:
-        await _report_already_filed(client, deps, pending, exc.ticket, view_id=view_id)
-        return None
+    except (InProgressError, AlreadyFiledError) as exc:
+        log.info("ticket_not_filed", extra={"reason": exc.reason, "attempt": pending.attempt_id})
+        return exc
     except TicketError as exc:
         TICKETS_FAILED.labels(reason=exc.reason).inc()
         log.info(
             "ticket_failed",
             extra={"reason": exc.reason, "user": origin.user_id, "channel": origin.channel_id},
         )
-        await report_failure(
-            client, deps, pending, exc.user_message, retryable=exc.retryable, view_id=view_id
-        )
-        return None
+        return _Failed(exc.user_message, exc.retryable)
     except Exception:  # the boundary of background work: log it, tell the person, keep input
         ref = secrets.token_hex(4)
         TICKETS_FAILED.labels(reason="unexpected").inc()
         log.exception("ticket_failed_unexpectedly", extra={"ref": ref, "user": origin.user_id})
-        await report_failure(
-            client, deps, pending, UNEXPECTED.format(ref=ref), retryable=True, view_id=view_id
-        )
-        return None
-
+        return _Failed(UNEXPECTED.format(ref=ref), retryable=True)
     TICKETS_CREATED.labels(surface=origin.surface).inc()
-    await announce(deps, pending, ticket, view_id=view_id, client=client)
     return ticket
+
+
+async def _report(
+    client: AsyncWebClient,
+    deps: Deps,
+    pending: PendingTicket,
+    outcome: _Outcome,
+    *,
+    view_id: str | None,
+) -> None:
+    if isinstance(outcome, FiledTicket):
+        await announce(deps, pending, outcome, view_id=view_id, client=client)
+    elif isinstance(outcome, AlreadyFiledError):
+        await _report_already_filed(client, deps, pending, outcome.ticket, view_id=view_id)
+    elif isinstance(outcome, InProgressError):
+        if view_id is not None:  # a second click opened a modal: say why nothing new happens
+            await update_view(client, view_id, build_in_progress_view())
+    else:
+        await report_failure(
+            client, deps, pending, outcome.message, retryable=outcome.retryable, view_id=view_id
+        )
 
 
 async def announce(

@@ -36,6 +36,17 @@ def build_progress_view(draft: TicketDraft) -> Json:
     return _modal("New ticket", blocks, close="Close")
 
 
+def build_in_progress_view() -> Json:
+    """The modal of a second "Try again" while the first one is still filing."""
+    blocks = [
+        _section(
+            ":hourglass_flowing_sand: This ticket is already being created. "
+            "You'll get its number in a moment, in the conversation or from me directly."
+        )
+    ]
+    return _modal("New ticket", blocks, close="Close")
+
+
 def build_success_view(ticket: FiledTicket, *, where: str | None) -> Json:
     """The modal once the ticket exists.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -35,8 +36,9 @@ async def handle_ticket_form(
         origin = form_context.origin.model_copy(update={"user_id": user_id})
         form_context = form_context.model_copy(update={"origin": origin})
     await ack(response_action="update", view=build_progress_view(parsed))
+    acked_at = time.monotonic()
     pending = form_context.pending(parsed, attempt_id=f"view:{view['id']}")
-    await file_and_report(client, deps, pending, view_id=view["id"])
+    await file_and_report(client, deps, pending, view_id=view["id"], acked_at=acked_at)
 
 
 def register(app: AsyncApp) -> None:

@@ -1,0 +1,209 @@
+"""End-to-end harness: the real app in HTTP mode on loopback, between FakeSlack and FakeServiceOps.
+
+Requests are signed like Slack signs them and posted to `POST /slack/events`; what the app
+does is read back from what the fakes recorded. Where Slack itself would apply the app's
+HTTP answer (a view_submission's `response_action: update`), the harness applies it to the
+fake, as Slack would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.cache import build_cache
+from bot.config import FormConfig, Settings
+from bot.slack.app import BotApp, create_app
+from bot.slack.runner import build_web_app
+from tests.fakes import slack_requests as sr
+from tests.fakes.serviceops_api import FakeServiceOps
+from tests.fakes.slack_api import FakeSlack
+
+USER = "U0ADA1"
+USER_EMAIL = "ada@example.com"
+OTHER_USER = "U0GRACE"
+CHANNEL = "C0HELP1"
+
+
+def make_settings(slack: FakeSlack, desk: FakeServiceOps, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": sr.SIGNING_SECRET,
+        "slack_api_url": slack.api_url,
+        "serviceops_url": desk.url,
+        "serviceops_client_id": desk.client_id,
+        "serviceops_client_secret": desk.client_secret,
+        "serviceops_username": desk.username,
+        "serviceops_password": desk.password,
+        "serviceops_read_timeout": 3.0,
+        "serviceops_connect_timeout": 1.0,
+        "cache_url": "memory://",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class Harness:
+    """A running app and the two fakes around it."""
+
+    url: str
+    slack: FakeSlack
+    desk: FakeServiceOps
+    bot: BotApp
+    http: httpx.AsyncClient
+    responses: list[httpx.Response] = field(default_factory=list)
+
+    async def send(self, request: sr.SlackRequest) -> httpx.Response:
+        body, headers = request
+        response = await self.http.post(self.url + "/slack/events", content=body, headers=headers)
+        self.responses.append(response)
+        return response
+
+    async def command(
+        self, text: str = "", *, user: str = USER, channel: str = CHANNEL
+    ) -> httpx.Response:
+        return await self.send(
+            sr.slash_command(
+                text,
+                user_id=user,
+                channel_id=channel,
+                trigger_id=self.slack.new_trigger_id(),
+                response_url=self.slack.response_url(),
+            )
+        )
+
+    async def opened_view(self, index: int = -1) -> dict[str, Any]:
+        """The view of the `index`th successful views.open (waits for it)."""
+        calls = await self.slack.wait_for(
+            "views.open", count=len(self.slack.calls_to("views.open")) or 1, where=_ok
+        )
+        view_id = calls[index].response["view"]["id"]
+        return self.slack.views[view_id]
+
+    async def submit(
+        self, view: dict[str, Any], *, user: str = USER, **fields: Any
+    ) -> httpx.Response:
+        """Submit the stored modal with `fields` typed in, as Slack would."""
+        current = self.slack.views[view["id"]]
+        values = sr.form_values(view=current, **fields)
+        response = await self.send(sr.view_submission(current, values, user_id=user))
+        if response.content:
+            answer = response.json()
+            if answer.get("response_action") == "update":
+                self.slack.replace_view(view["id"], answer["view"])
+        return response
+
+    async def click(
+        self,
+        action_id: str,
+        value: str | None,
+        *,
+        user: str = USER,
+        view: dict[str, Any] | None = None,
+        channel: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        return await self.send(
+            sr.block_action(
+                action_id,
+                value,
+                user_id=user,
+                trigger_id=self.slack.new_trigger_id(),
+                view=view,
+                channel_id=channel,
+                message=message,
+            )
+        )
+
+    async def event(self, event: dict[str, Any], **options: Any) -> httpx.Response:
+        return await self.send(sr.event_callback(event, **options))
+
+
+def _ok(call: Any) -> bool:
+    return bool(call.ok)
+
+
+def button_value(blocks: list[dict[str, Any]], action_id: str) -> str | None:
+    """The value of the button `action_id` in a message's or view's blocks."""
+    for block in blocks:
+        for element in block.get("elements", []) + [block.get("accessory") or {}]:
+            if element.get("action_id") == action_id:
+                return element.get("value")
+    return None
+
+
+def text_of(blocks_or_view: Any) -> str:
+    """Every text in a message/view, to assert on what a person reads."""
+    return json.dumps(blocks_or_view, ensure_ascii=False)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        fake.add_user(USER, email=USER_EMAIL, real_name="Ada Lovelace")
+        fake.add_user(OTHER_USER, email="grace@example.com", real_name="Grace Hopper")
+        fake.add_channel(CHANNEL, member=True, name="it-help")
+        yield fake
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[FakeServiceOps]:
+    async with FakeServiceOps(departments=["IT", "Facilities", "HR"]) as fake:
+        yield fake
+
+
+@pytest.fixture
+def form_config() -> FormConfig:
+    return FormConfig(departments=["IT", "Facilities", "HR"])
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {}
+
+
+async def start_harness(
+    slack: FakeSlack,
+    desk: FakeServiceOps,
+    form: FormConfig,
+    *,
+    cache: Any = None,
+    **overrides: Any,
+) -> tuple[Harness, web.AppRunner]:
+    settings = make_settings(slack, desk, **overrides)
+    bot = await create_app(
+        settings, form=form, cache=cache or build_cache("memory://"), view_settle_seconds=0.2
+    )
+    runner = web.AppRunner(build_web_app(bot, slack_endpoint=True), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    http = httpx.AsyncClient(timeout=10)
+    return Harness(f"http://{host}:{port}", slack, desk, bot, http), runner
+
+
+async def stop_harness(harness: Harness, runner: web.AppRunner) -> None:
+    await harness.bot.deps.inflight.drain(10)
+    await harness.http.aclose()
+    await runner.cleanup()
+    await harness.bot.aclose()
+
+
+@pytest.fixture
+async def app(
+    slack: FakeSlack,
+    desk: FakeServiceOps,
+    form_config: FormConfig,
+    settings_overrides: dict[str, Any],
+) -> AsyncIterator[Harness]:
+    harness, runner = await start_harness(slack, desk, form_config, **settings_overrides)
+    yield harness
+    await stop_harness(harness, runner)
