@@ -23,7 +23,7 @@ def record(
     """A record as `logger.info(msg, *args, extra=extra, exc_info=exc)` would make it."""
     exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
     made = logging.getLogger("bot.test").makeRecord(
-        "bot.test", logging.INFO, __file__, 1, msg, args or None, exc_info, extra=extra
+        "bot.test", logging.INFO, __file__, 1, msg, args, exc_info, extra=extra
     )
     return made
 
@@ -74,8 +74,8 @@ def test_extra_fields_are_scrubbed() -> None:
 
     assert "k-123456" not in shown
     assert CONFIGURED not in shown
-    assert made.header == REDACTED
-    assert made.note == REDACTED
+    assert vars(made)["header"] == REDACTED
+    assert vars(made)["note"] == REDACTED
 
 
 def test_exception_text_is_scrubbed() -> None:
@@ -112,7 +112,7 @@ def test_ordinary_fields_survive() -> None:
     RedactingFilter([CONFIGURED]).filter(made)
 
     assert made.getMessage() == "ticket INC-12 filed for dana@example.com"
-    assert made.channel == "C1"
+    assert vars(made)["channel"] == "C1"
 
 
 def test_json_formatter_prints_one_object_per_line_with_fields() -> None:
