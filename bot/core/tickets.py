@@ -31,6 +31,7 @@ from bot.serviceops import (
     ServiceOpsClient,
     ServiceOpsError,
     ServiceUnavailableError,
+    UnexpectedResponseError,
 )
 
 log = logging.getLogger("bot.tickets")
@@ -39,6 +40,10 @@ SOURCE_TTL = 30 * 24 * 3600
 """How long a source message remembers its ticket (a month of "Already filed as …")."""
 ATTEMPT_TTL = 24 * 3600
 UNKNOWN_LOOKBACK = timedelta(minutes=30)
+MAYBE_CREATED = (
+    "The service desk did not confirm your ticket in time, so it may or may not have been "
+    "created. Press Try again: I'll check for it first and won't file it twice."
+)
 
 
 class TicketError(Exception):
@@ -159,7 +164,9 @@ class TicketService:
         started = time.monotonic()
         try:
             created = await self._client.create_request(body)
-        except OutcomeUnknownError as exc:
+        except (OutcomeUnknownError, UnexpectedResponseError) as exc:
+            # The request may exist (sent but unanswered, or answered unreadably): the next
+            # try of this attempt looks for it before filing again.
             await self._claims.mark_unknown(
                 attempt_key,
                 {"subject": body.subject, "since": datetime.now(UTC).isoformat()},
@@ -167,7 +174,9 @@ class TicketService:
             )
             if source_key is not None:
                 await self._claims.release(f"source:{source_key}")
-            raise TicketError(exc.user_message, retryable=True) from exc
+            error = TicketError(MAYBE_CREATED, retryable=True)
+            error.reason = "outcome_unknown"
+            raise error from exc
         except ServiceOpsError as exc:
             await self._claims.release(attempt_key)
             if source_key is not None:
