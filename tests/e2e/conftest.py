@@ -133,7 +133,7 @@ def _ok(call: Any) -> bool:
 def button_value(blocks: list[dict[str, Any]], action_id: str) -> str | None:
     """The value of the button `action_id` in a message's or view's blocks."""
     for block in blocks:
-        for element in block.get("elements", []) + [block.get("accessory") or {}]:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return element.get("value")
     return None
