@@ -131,21 +131,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _one_serviceops_auth(self) -> Self:
-        if self.serviceops_api_key is not None:
-            return self
-        oauth = {
-            "SERVICEOPS_CLIENT_ID": self.serviceops_client_id,
-            "SERVICEOPS_CLIENT_SECRET": self.serviceops_client_secret,
-            "SERVICEOPS_USERNAME": self.serviceops_username,
-            "SERVICEOPS_PASSWORD": self.serviceops_password,
-        }
-        missing = [name for name, value in oauth.items() if not value]
-        if missing:
-            raise ValueError(
-                "ServiceOps credentials are incomplete: set SERVICEOPS_API_KEY, or all of "
-                "SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME and "
-                f"SERVICEOPS_PASSWORD (missing: {', '.join(missing)})"
-            )
+        problem = _credentials_problem(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -173,12 +161,51 @@ class Settings(BaseSettings):
         return []
 
 
+class _Credentials(BaseSettings):
+    """Only the ServiceOps credentials, read leniently, to report them alongside other errors
+    (pydantic runs `Settings`' cross-field check only once every field is valid)."""
+
+    model_config = Settings.model_config
+
+    serviceops_client_id: str | None = None
+    serviceops_client_secret: str | None = None
+    serviceops_username: str | None = None
+    serviceops_password: str | None = None
+    serviceops_api_key: str | None = None
+
+
+def _credentials_problem(values: Settings | _Credentials) -> str | None:
+    if values.serviceops_api_key is not None:
+        return None
+    oauth = {
+        "SERVICEOPS_CLIENT_ID": values.serviceops_client_id,
+        "SERVICEOPS_CLIENT_SECRET": values.serviceops_client_secret,
+        "SERVICEOPS_USERNAME": values.serviceops_username,
+        "SERVICEOPS_PASSWORD": values.serviceops_password,
+    }
+    missing = [name for name, value in oauth.items() if not value]
+    if not missing:
+        return None
+    return (
+        "ServiceOps credentials are incomplete: set SERVICEOPS_API_KEY, or all of "
+        "SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME and "
+        f"SERVICEOPS_PASSWORD (missing: {', '.join(missing)})"
+    )
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one `ConfigError` with every problem."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        problems = _describe(exc)
+    if not any("ServiceOps credentials" in problem for problem in problems):
+        names = set(_Credentials.model_fields) | {"_env_file"}
+        credentials = _Credentials(**{k: v for k, v in overrides.items() if k in names})  # type: ignore[arg-type]
+        problem = _credentials_problem(credentials)
+        if problem:
+            problems.append(f"{problem} (see {README_SETTINGS}).")
+    raise ConfigError(problems)
 
 
 def _describe(exc: ValidationError) -> list[str]:

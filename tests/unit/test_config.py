@@ -81,11 +81,31 @@ def test_valid_settings_have_documented_defaults() -> None:
     assert built.uses_api_key
 
 
-def test_missing_token_and_url_are_listed_together() -> None:
+ALL_CREDENTIALS_MISSING = (
+    "ServiceOps credentials are incomplete: set SERVICEOPS_API_KEY, or all of "
+    "SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, SERVICEOPS_USERNAME and "
+    "SERVICEOPS_PASSWORD (missing: SERVICEOPS_CLIENT_ID, SERVICEOPS_CLIENT_SECRET, "
+    f"SERVICEOPS_USERNAME, SERVICEOPS_PASSWORD) {SEE}"
+)
+
+
+def test_missing_token_url_and_credentials_are_listed_together() -> None:
     assert problems() == [
         f"SLACK_BOT_TOKEN is not set {SEE}",
         f"SERVICEOPS_URL is not set {SEE}",
+        ALL_CREDENTIALS_MISSING,
     ]
+
+
+def test_incomplete_credentials_are_listed_with_other_problems() -> None:
+    found = problems(serviceops_client_id="Bot-client", serviceops_api_key=None)
+    assert f"SLACK_BOT_TOKEN is not set {SEE}" in found
+    assert any("missing: SERVICEOPS_CLIENT_SECRET" in p for p in found)
+    assert not any("missing: SERVICEOPS_CLIENT_ID" in p for p in found)
+
+
+def test_api_key_alone_satisfies_credentials_even_when_other_settings_fail() -> None:
+    assert not any("credentials" in p for p in problems(serviceops_api_key="k"))
 
 
 def test_token_without_xoxb_prefix_is_refused() -> None:
@@ -310,6 +330,7 @@ def test_dotenv_problems_use_the_same_sentences(
     assert caught.value.problems == [
         f"SLACK_BOT_TOKEN is not set {SEE}",
         f"SERVICEOPS_URL is not set {SEE}",
+        ALL_CREDENTIALS_MISSING,
     ]
 
 
