@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -96,8 +97,15 @@ async def create_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
 
+    workspace = _WorkspaceUrl(web_client)
+
     async def inject_deps(context: Any, next: Any) -> None:
         context["deps"] = deps
+        result = context.get("authorize_result")
+        if result is not None and not result.url:
+            # Bolt's single-workspace authorization keeps auth.test's ids but drops its `url`,
+            # which the listeners need to link a ticket to its Slack message.
+            result["url"] = result.url = await workspace.url()
         await next()
 
     app.use(inject_deps)
@@ -106,3 +114,22 @@ async def create_app(
     return BotApp(
         app=app, deps=deps, web_client=web_client, _session=session, _serviceops=serviceops
     )
+
+
+class _WorkspaceUrl:
+    """The workspace's URL (`https://acme.slack.com/`), read with `auth.test` once per process."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._url: str | None = None
+
+    async def url(self) -> str | None:
+        """The URL, or None when Slack could not tell (asked again next time)."""
+        if self._url is None:
+            try:
+                response = await self._client.auth_test()
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("workspace_url_unknown", extra={"error": type(exc).__name__})
+                return None
+            self._url = str(response.get("url") or "")  # "" = Slack has none: don't ask again
+        return self._url or None
