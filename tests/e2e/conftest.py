@@ -8,6 +8,7 @@ fake, as Slack would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -207,3 +208,115 @@ async def app(
     harness, runner = await start_harness(slack, desk, form_config, **settings_overrides)
     yield harness
     await stop_harness(harness, runner)
+
+
+# --------------------------------------------------------------------------- journey helpers
+
+
+def block_of(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The block `block_id` of a view (or a message with `blocks`)."""
+    for block in view.get("blocks", []):
+        if block.get("block_id") == block_id:
+            return dict(block)
+    raise AssertionError(f"no block {block_id!r} in {[b.get('block_id') for b in view['blocks']]}")
+
+
+def initial_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """What the modal shows before anyone types: `{block_id: initial value}` of its inputs.
+
+    Submitting these unchanged is what a person does who only presses "Create ticket".
+    """
+    values: dict[str, str | None] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        option = element.get("initial_option")
+        values[block["block_id"]] = (
+            option["value"] if option is not None else element.get("initial_value")
+        )
+    return values
+
+
+class ListenerRuns:
+    """Knows when the app has finished with the requests sent so far.
+
+    Bolt acknowledges first and runs each listener in its own task; those tasks are
+    recorded through the event loop's task factory, so a test can await the app's work
+    instead of sleeping before it asserts that something did *not* happen.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._seen = 0
+
+    def factory(
+        self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
+        if getattr(coro, "__qualname__", "").endswith("run_ack_function_asynchronously"):
+            self._tasks.append(task)
+        return task
+
+    async def settle(self, timeout: float = 5) -> int:
+        """Wait until every listener started so far has finished; how many finished since
+        the previous call (so a test can check the app did look at its request)."""
+        async with asyncio.timeout(timeout):
+            while pending := [task for task in self._tasks if not task.done()]:
+                await asyncio.wait(pending)
+        finished = len(self._tasks) - self._seen
+        self._seen = len(self._tasks)
+        return finished
+
+
+@pytest.fixture
+async def listener_runs() -> AsyncIterator[ListenerRuns]:
+    """Tracks the app's listener tasks (any request sent while the fixture is active)."""
+    runs = ListenerRuns()
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    loop.set_task_factory(runs.factory)
+    yield runs
+    loop.set_task_factory(previous)
+
+
+async def message_shortcut(
+    app: Harness,
+    message: dict[str, Any],
+    *,
+    user: str = USER,
+    channel: str = CHANNEL,
+) -> httpx.Response:
+    """The "Create ticket" message shortcut on `message` (see `sr.chat_message`)."""
+    return await app.send(
+        sr.message_shortcut(
+            message,
+            user_id=user,
+            channel_id=channel,
+            trigger_id=app.slack.new_trigger_id(),
+            response_url=app.slack.response_url(),
+        )
+    )
+
+
+async def global_shortcut(app: Harness, *, user: str = USER) -> httpx.Response:
+    """The global "Create ticket" shortcut (no channel, no response_url)."""
+    return await app.send(sr.global_shortcut(user_id=user, trigger_id=app.slack.new_trigger_id()))
+
+
+OUTPUT_METHODS = ("chat.postMessage", "chat.postEphemeral", "response_url", "views.update")
+"""Every way the app shows something to people (besides `views.open`)."""
+
+
+def outputs(slack: FakeSlack) -> list[Any]:
+    """Every call through which the app showed something to someone, in order."""
+    return [call for call in slack.calls if call.method in OUTPUT_METHODS]
+
+
+async def submitted_ticket(app: Harness) -> dict[str, Any]:
+    """The one request ServiceOps created, once the app has announced it in the modal."""
+    await app.slack.wait_for(
+        "views.update", where=lambda c: c.ok and "Ticket created" in text_of(c.args)
+    )
+    assert len(app.desk.created) == 1, app.desk.created
+    return app.desk.created[0]
