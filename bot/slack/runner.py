@@ -87,21 +87,34 @@ async def _readiness(bot: BotApp) -> dict[str, str]:
     return checks
 
 
-async def serve_http(bot: BotApp, *, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104
-    """Serve Slack's HTTP requests and the health endpoints until SIGTERM/SIGINT."""
+async def serve_http(
+    bot: BotApp,
+    *,
+    port: int,
+    host: str = "0.0.0.0",  # noqa: S104
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve Slack's HTTP requests and the health endpoints until SIGTERM/SIGINT (or `stop`)."""
     runner = web.AppRunner(build_web_app(bot, slack_endpoint=True), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("http_mode_started", extra={"port": port})
     try:
-        await _wait_for_stop()
+        await _wait_for_stop(stop)
     finally:
         await _shutdown(bot, stop_intake=runner.cleanup)
 
 
-async def serve_socket(bot: BotApp, *, app_token: str, health_port: int | None) -> None:
-    """Connect to Slack over Socket Mode until SIGTERM/SIGINT; health on `health_port`."""
+async def serve_socket(
+    bot: BotApp,
+    *,
+    app_token: str,
+    health_port: int | None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Connect to Slack over Socket Mode until SIGTERM/SIGINT (or `stop`); health on
+    `health_port`."""
     handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.web_client)
     runner = None
     if health_port is not None:
@@ -117,13 +130,14 @@ async def serve_socket(bot: BotApp, *, app_token: str, health_port: int | None) 
             await runner.cleanup()
 
     try:
-        await _wait_for_stop()
+        await _wait_for_stop(stop)
     finally:
         await _shutdown(bot, stop_intake=stop_intake)
 
 
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
+async def _wait_for_stop(stop: asyncio.Event | None = None) -> None:
+    """Until SIGTERM/SIGINT, or until `stop` is set (tests, embedding)."""
+    stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
