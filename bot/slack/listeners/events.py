@@ -76,12 +76,20 @@ async def handle_app_mention(
         return
     if not await _first_delivery(deps, body):
         return
-    text = clean(to_plain(MENTION.sub("", event.get("text") or ""))).strip()
+    text = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
+    text = clean(to_plain(text)).strip()
     source = origins.from_message_event(event, surface="mention", team_id=body.get("team_id"))
     if text.lower().strip(" !.") in {"help", "?"}:
         await _post(client, source, build_help_message())
         return
     await _prompt(client, deps, source, text, author_id=event["user"], context=context)
+
+
+def _without_own_mention(text: str, bot_user_id: str | None) -> str:
+    """The text without the bot's own mention; other people's stay (as `@U…` in the draft)."""
+    if bot_user_id:
+        return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", "", text)
+    return MENTION.sub("", text, count=1)  # bot id unknown: the leading mention is ours
 
 
 async def _prompt(
