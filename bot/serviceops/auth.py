@@ -33,6 +33,10 @@ MAX_RENEW_MARGIN = 60.0
 """Renew when less than min(60 s, 10% of the lifetime) remains."""
 DEFAULT_LIFETIME = 3600
 """Assumed lifetime when the server omits `expires_in`."""
+FETCH_LEASE = 10.0
+"""Seconds one replica may hold the right to fetch before the others stop waiting for it."""
+LEASE_POLL = 0.05
+"""How often a replica waiting for another's fetch looks for the token."""
 
 
 def _secret(value: str | SecretStr) -> SecretStr:
@@ -103,8 +107,10 @@ class TokenCache:
     """The current access token for one (server, client, user), shared through `cache`.
 
     `get()` returns a token that is not about to expire, fetching one with `fetch` when needed.
-    Concurrent callers wait for a single fetch. Cache backend failures (Redis down) fall back
-    to a process-local copy instead of failing the call.
+    Concurrent callers wait for a single fetch: within a process through a lock, across
+    replicas sharing the cache through a short lease (an atomic `add`) whose holder fetches
+    while the others wait for its token to appear. Cache backend failures (Redis down) fall
+    back to a process-local copy instead of failing the call.
 
     Args:
         grant: whose token this is; identifies the cache key (never the secret).
@@ -140,7 +146,7 @@ class TokenCache:
             token = await self._fresh_cached()
             if token is not None:
                 return token
-            return await self._renew()
+            return await self._renew_once_across_replicas()
 
     async def renew(self) -> str:
         """Fetch a new token now, whatever is cached (used by the credentials check)."""
@@ -157,6 +163,40 @@ class TokenCache:
                     await self._cache.delete(self.key)
                 except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
                     log.warning("serviceops_token_cache_unavailable", extra={"action": "delete"})
+
+    async def _renew_once_across_replicas(self) -> str:
+        """Fetch, unless another replica is fetching right now: then take its token."""
+        lease = self.key + ":fetching"
+        try:
+            await self._cache.add(lease, 1, ttl=FETCH_LEASE)
+        except ValueError:  # aiocache: the lease exists, another replica is fetching
+            token = await self._wait_for_other_fetch(lease)
+            return token if token is not None else await self._renew()
+        except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
+            log.warning("serviceops_token_cache_unavailable", extra={"action": "lease"})
+            return await self._renew()
+        try:
+            return await self._renew()
+        finally:
+            try:
+                await self._cache.delete(lease)
+            except Exception:  # noqa: BLE001 (the lease expires by itself)
+                log.warning("serviceops_token_cache_unavailable", extra={"action": "release"})
+
+    async def _wait_for_other_fetch(self, lease: str) -> str | None:
+        """The token another replica fetched; None when it gave up or took too long."""
+        deadline = time.monotonic() + FETCH_LEASE
+        while time.monotonic() < deadline:
+            await asyncio.sleep(LEASE_POLL)  # another process: nothing to await but the cache
+            token = await self._fresh_cached()
+            if token is not None:
+                return token
+            try:
+                if await self._cache.get(lease) is None:  # released without a token
+                    return await self._fresh_cached()
+            except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
+                return None
+        return None
 
     async def _fresh_cached(self) -> str | None:
         entry = await self._read()
