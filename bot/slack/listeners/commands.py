@@ -19,8 +19,9 @@ async def handle_ticket_command(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     await ack()
-    text = clean(to_plain(body.get("text") or ""))
-    subject = first_line(text, 250)
+    raw = body.get("text") or ""  # Slack markup; first_line reads it once
+    text = clean(to_plain(raw))
+    subject = first_line(raw, 250)
     rest = text.strip()
     draft = TicketDraft(subject=subject, description=rest if rest != subject else "")
     await open_form(

@@ -57,7 +57,8 @@ async def handle_direct_message(
         return
     if not await _first_delivery(deps, body):
         return
-    text = clean(to_plain(event.get("text") or "")).strip()
+    raw = event.get("text") or ""
+    text = clean(to_plain(raw)).strip()
     source = origins.from_message_event(event, surface="dm", team_id=body.get("team_id"))
     in_thread = event.get("thread_ts") not in (None, event.get("ts"))
     if text.lower().strip(" !.") in HELP_WORDS and not in_thread:
@@ -65,7 +66,7 @@ async def handle_direct_message(
         return
     if in_thread and await deps.tickets.already_filed(source) is not None:
         return  # the conversation goes on in a ticket's thread; stay quiet
-    await _prompt(client, deps, source, text, author_id=event["user"], context=context)
+    await _prompt(client, deps, source, raw, author_id=event["user"], context=context)
 
 
 async def handle_app_mention(
@@ -76,13 +77,13 @@ async def handle_app_mention(
         return
     if not await _first_delivery(deps, body):
         return
-    text = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
-    text = clean(to_plain(text)).strip()
+    raw = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
+    text = clean(to_plain(raw)).strip()
     source = origins.from_message_event(event, surface="mention", team_id=body.get("team_id"))
     if text.lower().strip(" !.") in {"help", "?"}:
         await _post(client, source, build_help_message())
         return
-    await _prompt(client, deps, source, text, author_id=event["user"], context=context)
+    await _prompt(client, deps, source, raw, author_id=event["user"], context=context)
 
 
 def _without_own_mention(text: str, bot_user_id: str | None) -> str:
@@ -96,18 +97,22 @@ async def _prompt(
     client: AsyncWebClient,
     deps: Deps,
     source: Origin,
-    text: str,
+    raw: str,
     *,
     author_id: str,
     context: Any,
 ) -> None:
-    """Reply in the thread with a summary and the button that opens the prefilled form."""
+    """Reply in the thread with a summary and the button that opens the prefilled form.
+
+    `raw` is the message as Slack sends it (markup, escaped); it is decoded exactly once.
+    """
+    text = clean(to_plain(raw)).strip()
     workspace_url = getattr(context.get("authorize_result"), "url", None)
     assert source.channel_id is not None
     assert source.thread_ts is not None
     pending = PendingTicket(
         origin=source,
-        draft=TicketDraft(subject=first_line(text, 250), description=text),
+        draft=TicketDraft(subject=first_line(raw, 250), description=text),
         attempt_id=secrets.token_urlsafe(12),
         author_id=author_id,
         permalink=origins.permalink(workspace_url, source.channel_id, source.thread_ts, None),
@@ -121,7 +126,7 @@ async def _prompt(
         )
         return
     token = await deps.states.save(pending, limit=2000)
-    await _post(client, source, build_intake_prompt(summary=text, metadata=token))
+    await _post(client, source, build_intake_prompt(summary=raw, metadata=token))
 
 
 async def _post(client: AsyncWebClient, source: Origin, message: dict[str, Any]) -> None:

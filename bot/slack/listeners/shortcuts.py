@@ -40,8 +40,9 @@ def message_text(message: dict[str, Any]) -> str:
 
 def draft_from_message(message: dict[str, Any]) -> TicketDraft:
     """Subject = the message's first line; description = the whole text."""
-    text = clean(to_plain(message_text(message)))
-    return TicketDraft(subject=first_line(text, 250), description=text.strip())
+    raw = message_text(message)  # Slack markup; first_line reads it once
+    text = clean(to_plain(raw))
+    return TicketDraft(subject=first_line(raw, 250), description=text.strip())
 
 
 async def handle_ticket_from_message(
