@@ -58,17 +58,20 @@ async def file_and_report(
     *,
     view_id: str | None,
     acked_at: float | None = None,
+    view_shared: bool = False,
 ) -> FiledTicket | None:
     """File `pending` and report the outcome; the modal `view_id` shows progress meanwhile.
 
     `acked_at` (monotonic time) is when a submission was acked with the progress view; the
-    first `views.update` waits until Slack has surely applied that ack.
+    first `views.update` waits until Slack has surely applied that ack. `view_shared`: the
+    modal came with the payload (a submission, a click inside it), so another delivery of
+    the same attempt (a double click, another replica) may be reporting in it too.
     """
     async with deps.inflight.track():
         outcome = await _file(client, deps, pending, view_id=view_id)
         if acked_at is not None:
             await asyncio.sleep(max(0.0, acked_at + deps.view_settle_seconds - time.monotonic()))
-        await _report(client, deps, pending, outcome, view_id=view_id)
+        await _report(client, deps, pending, outcome, view_id=view_id, view_shared=view_shared)
         return outcome if isinstance(outcome, FiledTicket) else None
 
 
@@ -123,13 +126,16 @@ async def _report(
     outcome: _Outcome,
     *,
     view_id: str | None,
+    view_shared: bool = False,
 ) -> None:
     if isinstance(outcome, FiledTicket):
         await announce(deps, pending, outcome, view_id=view_id, client=client)
     elif isinstance(outcome, AlreadyFiledError):
         await _report_already_filed(client, deps, pending, outcome.ticket, view_id=view_id)
     elif isinstance(outcome, InProgressError):
-        if view_id is not None:  # a second click opened a modal: say why nothing new happens
+        # Whoever files the attempt reports in a shared modal; writing there could replace
+        # its result. Only a modal opened for this click must say why nothing new happens.
+        if view_id is not None and not view_shared:
             await update_view(client, view_id, build_in_progress_view())
     else:
         await report_failure(

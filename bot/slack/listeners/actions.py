@@ -91,12 +91,13 @@ async def handle_retry(
         return
     progress = build_progress_view(pending.draft)
     view_id = _view_id(body)
+    shared = view_id is not None  # clicked inside a modal another click may report in too
     if view_id is not None:
         await update_view(client, view_id, progress)
     else:
         opened = await client.views_open(trigger_id=body["trigger_id"], view=progress)
         view_id = str(opened["view"]["id"])
-    await file_and_report(client, deps, pending, view_id=view_id)
+    await file_and_report(client, deps, pending, view_id=view_id, view_shared=shared)
 
 
 async def _reopen_form(

@@ -38,7 +38,9 @@ async def handle_ticket_form(
     await ack(response_action="update", view=build_progress_view(parsed))
     acked_at = time.monotonic()
     pending = form_context.pending(parsed, attempt_id=f"view:{view['id']}")
-    await file_and_report(client, deps, pending, view_id=view["id"], acked_at=acked_at)
+    await file_and_report(
+        client, deps, pending, view_id=view["id"], acked_at=acked_at, view_shared=True
+    )
 
 
 def register(app: AsyncApp) -> None:
