@@ -35,6 +35,8 @@ from bot.slack.states import FormContext, PendingTicket
 
 log = logging.getLogger("bot.slack.filing")
 
+ANNOUNCED_TTL = 24 * 3600
+"""How long an attempt remembers that its ticket was announced (as long as the attempt)."""
 UNEXPECTED = (
     "Something went wrong on my side while creating your ticket (reference {ref}). "
     "Nothing you typed is lost: press Try again, or tell your IT admin the reference."
@@ -151,23 +153,37 @@ async def announce(
     view_id: str | None,
     client: AsyncWebClient,
 ) -> None:
-    """Post the ticket where it belongs, privately when that fails, and in the modal."""
+    """Post the ticket where it belongs, privately when that fails, and in the modal.
+
+    Once per attempt: a replay of an attempt that was already announced (a late second
+    click, a submission delivered again) only shows the ticket in its modal.
+    """
+    announced_key = f"announced:{pending.attempt_id}"
+    earlier = await deps.claims.claim(announced_key)
+    where: str | None
+    if earlier is not None:
+        where = earlier.value.get("where")
+    else:
+        where = await _announce_once(deps, pending, ticket)
+        await deps.claims.complete(announced_key, {"where": where}, ttl=ANNOUNCED_TTL)
+    if view_id is not None:
+        await update_view(client, view_id, build_success_view(ticket, where=where))
+
+
+async def _announce_once(deps: Deps, pending: PendingTicket, ticket: FiledTicket) -> str | None:
+    """Post the ticket publicly or privately; mrkdwn naming where it went (None: nowhere)."""
     origin = pending.origin
     message = build_ticket_message(ticket, requester_user_id=origin.user_id)
     posted_in = await deps.announcer.public(origin, message)
-    where: str | None
     if posted_in is not None:
-        where = f"<#{posted_in}>"
-    else:
-        reason = _private_reason(deps, pending)
-        how = await deps.announcer.private(
-            origin,
-            build_private_result(ticket, reason=reason),
-            prefer_dm=origin.surface == "global" or origin.channel_id is None,
-        )
-        where = {"dm": "a direct message from me", "none": None}.get(how, "a private message")
-    if view_id is not None:
-        await update_view(client, view_id, build_success_view(ticket, where=where))
+        return f"<#{posted_in}>"
+    reason = _private_reason(deps, pending)
+    how = await deps.announcer.private(
+        origin,
+        build_private_result(ticket, reason=reason),
+        prefer_dm=origin.surface == "global" or origin.channel_id is None,
+    )
+    return {"dm": "a direct message from me", "none": None}.get(how, "a private message")
 
 
 async def report_failure(
