@@ -31,7 +31,7 @@ from bot.slack.blocks.results import (
 )
 from bot.slack.deps import Deps
 from bot.slack.forms import already_filed_view
-from bot.slack.states import FormContext, PendingTicket
+from bot.slack.states import PendingTicket
 
 log = logging.getLogger("bot.slack.filing")
 
@@ -218,12 +218,12 @@ async def _report_already_filed(
     *,
     view_id: str | None,
 ) -> None:
-    context = FormContext.of(pending)
+    state = await deps.states.save(pending, limit=2000)  # "File a separate ticket" keeps it
     if view_id is not None:
-        await update_view(client, view_id, already_filed_view(ticket, context))
+        await update_view(client, view_id, already_filed_view(ticket, state))
         return
     await deps.announcer.private(
-        pending.origin, build_already_filed(ticket.number, ticket.url, metadata=context.encode())
+        pending.origin, build_already_filed(ticket.number, ticket.url, metadata=state)
     )
 
 

@@ -7,6 +7,7 @@ cache read to notice a message that already has a ticket.
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -38,14 +39,18 @@ def form_view(deps: Deps, draft: TicketDraft, context: FormContext) -> dict[str,
     )
 
 
-def already_filed_view(ticket: FiledTicket, context: FormContext) -> dict[str, Any]:
-    """A small modal: "Already filed as INC-12", with a button to file a separate one."""
-    message = build_already_filed(ticket.number, ticket.url, metadata=context.encode())
+def already_filed_view(ticket: FiledTicket, state: str) -> dict[str, Any]:
+    """A small modal: "Already filed as INC-12", with a button to file a separate one.
+
+    `state` is a `StateStore` token of the draft (at most 2000 characters), so the button
+    opens the form with what the person had, like every other button that reopens it.
+    """
+    message = build_already_filed(ticket.number, ticket.url, metadata=state)
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": "Already filed"},
         "close": {"type": "plain_text", "text": "Close"},
-        "private_metadata": context.encode(),
+        "private_metadata": state,
         "blocks": message["blocks"],
     }
 
@@ -62,7 +67,8 @@ async def open_form(
     view: dict[str, Any]
     existing = None if context.force_new else await deps.tickets.already_filed(context.origin)
     if existing is not None:
-        view = already_filed_view(existing, context)
+        pending = context.pending(draft, attempt_id=secrets.token_urlsafe(12))
+        view = already_filed_view(existing, await deps.states.save(pending, limit=2000))
     else:
         view = form_view(deps, draft, context)
     try:
