@@ -115,12 +115,6 @@ async def test_try_again_from_the_dm_opens_a_modal_and_files(app: Harness) -> No
     assert created["name"] in text_of(announced)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: Try again on an attempt that already succeeded gets the earlier "
-    "ticket back from TicketService.file as if it were new, and filing.announce posts it in "
-    "the channel again",
-)
 async def test_second_try_again_does_not_announce_the_ticket_twice(
     app: Harness, listener_runs: ListenerRuns
 ) -> None:
