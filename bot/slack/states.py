@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.core.drafts import Origin, TicketDraft
+from bot.slack.text import length
 
 STATE_TTL = 7 * 24 * 3600
 KEY_PREFIX = "k:"
@@ -40,9 +41,13 @@ class StateStore:
         self._ttl = ttl
 
     async def save(self, pending: PendingTicket, *, limit: int = 2000) -> str:
-        """A token of at most `limit` characters from which `load` rebuilds `pending`."""
+        """A token of at most `limit` characters from which `load` rebuilds `pending`.
+
+        Characters are counted as `bot.slack.text.length` counts them (UTF-16 code units),
+        so a draft full of emoji does not make a button value Slack refuses.
+        """
         inline = pending.model_dump_json(exclude_defaults=True)
-        if len(inline) <= limit:
+        if length(inline) <= limit:
             return inline
         key = KEY_PREFIX + secrets.token_urlsafe(16)
         await self._cache.set(f"state:{key}", pending.model_dump(mode="json"), ttl=self._ttl)
