@@ -320,3 +320,98 @@ async def submitted_ticket(app: Harness) -> dict[str, Any]:
     )
     assert len(app.desk.created) == 1, app.desk.created
     return app.desk.created[0]
+
+
+# --------------------------------------------------------------------------- replicas, races
+
+from tests.redis_server import redis_server, redis_url  # noqa: E402, F401 (fixtures)
+
+
+def created_view(call: Any) -> bool:
+    """A successful `views.update` showing a created ticket."""
+    return bool(call.ok) and "Ticket created" in text_of(call.args)
+
+
+def failed_view(call: Any) -> bool:
+    """A successful `views.update` showing that the ticket was not created."""
+    return bool(call.ok) and "Ticket not created" in text_of(call.args)
+
+
+async def submit_as_shown(
+    app: Harness, view: dict[str, Any], *, user: str = USER
+) -> httpx.Response:
+    """Submit the modal with what it shows, as a person who only presses the button."""
+    values = {k: v for k, v in initial_values(view).items() if v is not None}
+    return await app.submit(view, user=user, **values)
+
+
+Replicas = tuple[Harness, Harness]
+
+
+@pytest.fixture
+async def replicas(
+    slack: FakeSlack,
+    desk: FakeServiceOps,
+    form_config: FormConfig,
+    redis_url: str,  # noqa: F811
+) -> AsyncIterator[Replicas]:
+    """Two app instances behind one Slack and one ServiceOps, sharing one emptied (cold)
+    Redis database through `CACHE_URL`, like replicas behind a load balancer."""
+    first, first_runner = await start_harness(
+        slack, desk, form_config, cache=build_cache(redis_url), cache_url=redis_url
+    )
+    second, second_runner = await start_harness(
+        slack, desk, form_config, cache=build_cache(redis_url), cache_url=redis_url
+    )
+    yield first, second
+    await stop_harness(first, first_runner)
+    await stop_harness(second, second_runner)
+
+
+class AttemptGate:
+    """Makes "two at once" happen for sure, in the worst order.
+
+    The first filing attempt to claim its key is held right after claiming, until `open()`;
+    every contender refused the same key (a second click, the other replica) is then held
+    until the first has finished entirely, so whatever it reports comes last.
+
+    Install it on the `Claims` of each app instance (replicas share the cache, so the gate
+    sees the race the way they do); `await gate.refused(n)` before `gate.open()`.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *apps: Harness) -> None:
+        self._first: asyncio.Task[Any] | None = None
+        self._open = asyncio.Event()
+        self._refusals = 0
+        self._changed = asyncio.Condition()
+        for app in apps:
+            claims = app.bot.deps.claims
+            monkeypatch.setattr(claims, "claim", self._wrap(claims.claim))
+
+    def _wrap(self, claim: Any) -> Any:
+        async def gated(key: str, **options: Any) -> Any:
+            result = await claim(key, **options)
+            if not key.startswith("attempt:"):
+                return result
+            if result is None and self._first is None:
+                self._first = asyncio.current_task()
+                await self._open.wait()
+            elif result is not None:
+                async with self._changed:
+                    self._refusals += 1
+                    self._changed.notify_all()
+                first = self._first
+                if first is not None and first is not asyncio.current_task():
+                    await asyncio.wait([first])
+            return result
+
+        return gated
+
+    async def refused(self, count: int = 1, timeout: float = 5) -> None:
+        """Wait until `count` contenders found the attempt already claimed."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self._refusals >= count)
+
+    def open(self) -> None:
+        """Let the first attempt go on."""
+        self._open.set()
