@@ -127,7 +127,8 @@ async def test_events_that_are_not_a_person_asking_get_no_answer(
     response = await app.event(event)
     assert response.status_code == 200
 
-    await listener_runs.settle()
+    # Bolt itself drops the bot's own messages; the app's listener looks at the others.
+    assert await listener_runs.settle() == (0 if event.get("bot_id") == "BBOT" else 1)
     assert [c.method for c in app.slack.calls if c.method != "auth.test"] == []
     assert app.desk.calls == []
 
