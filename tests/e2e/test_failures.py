@@ -127,7 +127,7 @@ async def test_second_try_again_does_not_announce_the_ticket_twice(
     await app.click(RETRY, value, channel=message["channel"], message=message)
     await listener_runs.settle()
     await app.click(RETRY, value, channel=message["channel"], message=message)  # a day later
-    await listener_runs.settle()
+    assert await listener_runs.settle() == 1
 
     assert len(app.desk.created) == 1
     assert len(app.slack.messages_in(CHANNEL)) == 1
@@ -237,7 +237,7 @@ async def test_invalid_form_answers_inline_and_creates_nothing(
     assert body["response_action"] == "errors"
     assert list(body["errors"]) == [block]
     assert words in body["errors"][block]
-    await listener_runs.settle()
+    assert await listener_runs.settle() == 2  # the command's and the submission's
     assert app.desk.calls == []
     assert app.slack.count("views.update") == 0
     assert app.slack.count("chat.postMessage") == 0
