@@ -20,6 +20,8 @@ _ZWJ = "\u200d"
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _SPACES = re.compile(r"\s+")
 _TAG_SEPARATORS = re.compile(r"[,\s]+")
+_INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"}
+"""Unicode categories that show nothing (unassigned code points may be newer emoji)."""
 _SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 
 
@@ -77,12 +79,18 @@ def to_plain(text: str) -> str:
 
 
 def first_line(text: str, limit: int) -> str:
-    """The first non-blank line of Slack message text, as plain words, for a subject."""
+    """The first line of Slack message text that shows something, as plain words, for a subject."""
     for line in clean(to_plain(text)).split("\n"):
         words = _SPACES.sub(" ", line).strip()
-        if words:
+        if visible(words):
             return truncate(words, limit)
     return ""
+
+
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: a character other than spaces, controls and format
+    characters (zero-width spaces and joiners, direction marks and overrides)."""
+    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
 def one_line(text: str) -> str:

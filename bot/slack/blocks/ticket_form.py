@@ -19,6 +19,7 @@ from bot.slack.text import (
     parse_tags,
     truncate,
     truncate_escaped,
+    visible,
 )
 
 SUBJECT_MAX = 250
@@ -125,7 +126,7 @@ def parse_ticket_form(values: dict[str, Any], *, form: FormConfig) -> TicketDraf
     """
     errors: dict[str, str] = {}
     subject = one_line(clean(_read(values, ids.Block.SUBJECT) or ""))
-    if not subject:
+    if not visible(subject):  # empty, or only invisible characters
         errors[ids.Block.SUBJECT] = "Please enter a subject."
     elif len(subject) > SUBJECT_MAX:
         errors[ids.Block.SUBJECT] = (
