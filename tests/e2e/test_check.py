@@ -186,11 +186,12 @@ async def test_socket_mode_without_app_token(slack: FakeSlack, desk: FakeService
     assert "connections:write" in outcome.failed[0].fix
 
 
-async def test_socket_mode_with_app_token_passes(slack: FakeSlack, desk: FakeServiceOps) -> None:
+async def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, desk: FakeServiceOps) -> None:
     outcome = await check(slack, desk, slack_app_token="xapp-1-A1-1-abc", slack_signing_secret=None)
 
-    assert outcome.ok, outcome.text
+    # The mode line only checks the settings are there; the app token itself is not tried.
     assert outcome.line("Run mode: Socket Mode (SLACK_APP_TOKEN)").ok
+    assert outcome.failed == []
 
 
 # --------------------------------------------------------------------------- ServiceOps
