@@ -40,6 +40,15 @@ class BotApp:
     web_client: AsyncWebClient
     _session: aiohttp.ClientSession
     _serviceops: Any
+    _workspace: _WorkspaceUrl
+
+    async def warm_up(self) -> None:
+        """Ask Slack now what listeners would otherwise learn on the first request.
+
+        Runners call this before taking traffic, so no Slack call happens between a
+        person's first `/ticket` and `views.open`.
+        """
+        await self._workspace.url()
 
     async def aclose(self) -> None:
         """Close outbound connections (Slack and ServiceOps) and the cache."""
@@ -112,7 +121,12 @@ async def create_app(
     app.error(handle_error)
     register_all(app)
     return BotApp(
-        app=app, deps=deps, web_client=web_client, _session=session, _serviceops=serviceops
+        app=app,
+        deps=deps,
+        web_client=web_client,
+        _session=session,
+        _serviceops=serviceops,
+        _workspace=workspace,
     )
 
 

@@ -95,6 +95,7 @@ async def serve_http(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve Slack's HTTP requests and the health endpoints until SIGTERM/SIGINT (or `stop`)."""
+    await bot.warm_up()
     runner = web.AppRunner(build_web_app(bot, slack_endpoint=True), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -115,6 +116,7 @@ async def serve_socket(
 ) -> None:
     """Connect to Slack over Socket Mode until SIGTERM/SIGINT (or `stop`); health on
     `health_port`."""
+    await bot.warm_up()
     handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.web_client)
     runner = None
     if health_port is not None:
