@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings, load_form_config, load_settings
 from bot.serviceops import AuthenticationError, ServiceOpsError
 from bot.services import build_serviceops_client
+from bot.slack.runner import StartupError, verify_app_token
 
 REQUIRED_SCOPES = (
     "commands",
@@ -52,6 +53,8 @@ async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Che
     )
     results.append(Check(not problems, f"Run mode: {label}", " ".join(problems)))
     results += await _slack_checks(settings)
+    if chosen == "socket" and settings.slack_app_token is not None:
+        results.append(await _app_token_check(settings))
     results += await _serviceops_checks(settings)
     results.append(_form_check(settings))
     return results
@@ -100,6 +103,23 @@ async def _slack_checks(settings: Settings) -> list[Check]:
     else:
         checks.append(Check(True, "Slack scopes granted"))
     return checks
+
+
+async def _app_token_check(settings: Settings) -> Check:
+    """Socket Mode: Slack accepts the app-level token (`apps.connections.open`)."""
+    assert settings.slack_app_token is not None
+    client = AsyncWebClient(base_url=settings.slack_api_url)
+    try:
+        await verify_app_token(client, settings.slack_app_token.get_secret_value())
+    except StartupError as exc:
+        return Check(False, "Slack app-level token (Socket Mode)", str(exc))
+    except Exception as exc:  # noqa: BLE001 (network trouble of any kind is one ✗ line)
+        return Check(
+            False,
+            "Slack app-level token (Socket Mode)",
+            f"{type(exc).__name__}: check the network, proxy and SLACK_API_URL.",
+        )
+    return Check(True, "Slack app-level token accepted (Socket Mode)")
 
 
 async def _serviceops_checks(settings: Settings) -> list[Check]:

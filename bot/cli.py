@@ -52,8 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(settings, form, mode))
+    from bot.slack.runner import StartupError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(settings, form, mode))
+    except StartupError as exc:
+        print(f"serviceops-bot cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

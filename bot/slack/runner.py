@@ -19,6 +19,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import REGISTRY
 from bot.serviceops import ServiceOpsError
@@ -31,8 +34,13 @@ DRAIN_SECONDS = 25.0
 READY_CACHE_SECONDS = 10.0
 
 
-def build_web_app(bot: BotApp, *, slack_endpoint: bool) -> web.Application:
-    """The aiohttp application: Slack's endpoint (HTTP mode) and the health endpoints."""
+def build_web_app(
+    bot: BotApp, *, slack_endpoint: bool, socket: AsyncBaseSocketModeClient | None = None
+) -> web.Application:
+    """The aiohttp application: Slack's endpoint (HTTP mode) and the health endpoints.
+
+    With `socket` (Socket Mode), readiness also requires the WebSocket to be connected.
+    """
     web_app = web.Application()
     ready_state: dict[str, Any] = {"at": 0.0, "result": None}
 
@@ -48,7 +56,10 @@ def build_web_app(bot: BotApp, *, slack_endpoint: bool) -> web.Application:
         if ready_state["result"] is None or now - ready_state["at"] > READY_CACHE_SECONDS:
             ready_state["result"] = await _readiness(bot)
             ready_state["at"] = now
-        checks: dict[str, str] = ready_state["result"]
+        checks: dict[str, str] = dict(ready_state["result"])
+        if socket is not None:
+            connected = await socket.is_connected()
+            checks["socket_mode"] = "ok" if connected else "not connected to Slack"
         ok = all(value == "ok" for value in checks.values())
         return web.json_response(
             {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
@@ -115,12 +126,19 @@ async def serve_socket(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Connect to Slack over Socket Mode until SIGTERM/SIGINT (or `stop`); health on
-    `health_port`."""
+    `health_port`.
+
+    Raises:
+        StartupError: Slack refused the app-level token (the Socket Mode client would
+            otherwise retry it forever).
+    """
     await bot.warm_up()
+    await verify_app_token(bot.web_client, app_token)
     handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.web_client)
     runner = None
     if health_port is not None:
-        runner = web.AppRunner(build_web_app(bot, slack_endpoint=False), access_log=None)
+        web_app = build_web_app(bot, slack_endpoint=False, socket=handler.client)
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "0.0.0.0", health_port).start()  # noqa: S104
     await handler.connect_async()  # type: ignore[no-untyped-call]
@@ -135,6 +153,23 @@ async def serve_socket(
         await _wait_for_stop(stop)
     finally:
         await _shutdown(bot, stop_intake=stop_intake)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says what to fix."""
+
+
+async def verify_app_token(client: AsyncWebClient, app_token: str) -> None:
+    """Fail fast when Slack refuses the app-level token (`apps.connections.open`)."""
+    try:
+        await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        raise StartupError(
+            f"Slack refused SLACK_APP_TOKEN ({error}): generate an app-level token with the "
+            "connections:write scope on your Slack app's Basic Information page, and make "
+            "sure Socket Mode is enabled for the app."
+        ) from None
 
 
 async def _wait_for_stop(stop: asyncio.Event | None = None) -> None:

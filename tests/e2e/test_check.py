@@ -28,6 +28,7 @@ from tests.e2e.conftest import make_settings
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.socket_mode import FakeSocketMode
 
 BIN = Path(sys.executable).parent
 SCRIPT = shutil.which("serviceops-bot", path=str(BIN))
@@ -187,11 +188,24 @@ async def test_socket_mode_without_app_token(slack: FakeSlack, desk: FakeService
 
 
 async def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, desk: FakeServiceOps) -> None:
-    outcome = await check(slack, desk, slack_app_token="xapp-1-A1-1-abc", slack_signing_secret=None)
+    async with FakeSocketMode(slack, app_token="xapp-1-A1-1-abc"):
+        outcome = await check(
+            slack, desk, slack_app_token="xapp-1-A1-1-abc", slack_signing_secret=None
+        )
 
-    # The mode line only checks the settings are there; the app token itself is not tried.
     assert outcome.line("Run mode: Socket Mode (SLACK_APP_TOKEN)").ok
+    assert outcome.line("Slack app-level token accepted (Socket Mode)").ok
     assert outcome.failed == []
+
+
+async def test_socket_mode_with_a_refused_app_token(slack: FakeSlack, desk: FakeServiceOps) -> None:
+    async with FakeSocketMode(slack, app_token="xapp-1-A1-1-right"):
+        outcome = await check(slack, desk, slack_app_token="xapp-1-A1-1-wrong")
+
+    assert [r.what for r in outcome.failed] == ["Slack app-level token (Socket Mode)"]
+    assert "invalid_auth" in outcome.failed[0].fix
+    assert "connections:write" in outcome.failed[0].fix
+    assert "xapp-1-A1-1-wrong" not in outcome.text
 
 
 # --------------------------------------------------------------------------- ServiceOps

@@ -20,7 +20,7 @@ from bot.cache import build_cache
 from bot.config import FormConfig
 from bot.core.dedupe import Claim
 from bot.slack.app import BotApp, create_app
-from bot.slack.runner import serve_socket
+from bot.slack.runner import StartupError, serve_socket
 from tests.e2e.conftest import CHANNEL, USER, USER_EMAIL, make_settings, text_of
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
@@ -91,10 +91,12 @@ async def socket_app(
 
 
 async def test_connects_with_the_app_token(socket_app: SocketApp) -> None:
-    [opened] = socket_app.slack.calls_to("apps.connections.open")
+    # One call verifies the token at start-up, the next opens the connection.
+    verified, opened = socket_app.slack.calls_to("apps.connections.open")
 
-    assert opened.ok
-    assert opened.headers["Authorization"] == f"Bearer {socket_app.socket_mode.app_token}"
+    for call in (verified, opened):
+        assert call.ok
+        assert call.headers["Authorization"] == f"Bearer {socket_app.socket_mode.app_token}"
     assert socket_app.socket_mode.open_connections == 1
 
 
@@ -175,7 +177,7 @@ async def test_reconnects_when_slack_refreshes_the_connection(socket_app: Socket
     await socket_mode.refresh()
     await socket_mode.wait_connected(2)
 
-    assert socket_app.slack.count("apps.connections.open") == 2
+    assert socket_app.slack.count("apps.connections.open") == 3  # verify, connect, reconnect
     envelope_id = await socket_app.command("still there?")
     assert await socket_mode.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
     await socket_app.slack.wait_for("views.open", where=lambda c: c.ok)
@@ -191,7 +193,7 @@ async def test_health_endpoints_on_health_port(socket_app: SocketApp) -> None:
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"serviceops": "ok", "slack": "ok"}
+    assert ready.json()["checks"] == {"serviceops": "ok", "slack": "ok", "socket_mode": "ok"}
     assert "serviceops_bot_tickets_created_total" in metrics.text
     assert slack_endpoint.status_code in (404, 405)  # Slack's requests come over the socket
 
@@ -204,3 +206,19 @@ async def test_stop_closes_the_socket_and_the_health_port(socket_app: SocketApp)
     async with httpx.AsyncClient(timeout=10) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get(socket_app.health_url + "/healthz")
+
+
+async def test_a_refused_app_token_stops_start_up_with_a_clear_error(
+    slack: FakeSlack, desk: FakeServiceOps
+) -> None:
+    async with FakeSocketMode(slack, app_token="xapp-1-A1-1-right"):
+        settings = make_settings(slack, desk, slack_app_token="xapp-1-A1-1-wrong")
+        bot = await create_app(settings, form=FormConfig(), cache=build_cache("memory://"))
+        with pytest.raises(StartupError, match="SLACK_APP_TOKEN") as caught:
+            await serve_socket(
+                bot, app_token="xapp-1-A1-1-wrong", health_port=None, stop=asyncio.Event()
+            )
+        await bot.aclose()
+
+    assert "connections:write" in str(caught.value)
+    assert "xapp-1-A1-1-wrong" not in str(caught.value)
