@@ -46,10 +46,12 @@ def unescape(text: str) -> str:
 def clean(text: str) -> str:
     """Normalise line endings and drop control characters other than newline and tab.
 
-    Lone surrogates (which cannot be encoded as UTF-8) are dropped too.
+    Control characters that separate words (vertical tab, form feed, NEL, the information
+    separators) become a space, so the words either side stay apart. Lone surrogates (which
+    cannot be encoded as UTF-8) are dropped too.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or not _is_unwanted(ch))
+    return "".join(_kept(ch) for ch in text)
 
 
 def truncate(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
@@ -167,6 +169,13 @@ def _unwrap(match: re.Match[str]) -> str:
             return _SPECIAL[name]
         return label or f"@{name}"
     return label or target
+
+
+def _kept(ch: str) -> str:
+    """`ch` itself, a space for a control character that separates words, or nothing."""
+    if ch in "\n\t" or not _is_unwanted(ch):
+        return ch
+    return " " if ch.isspace() else ""
 
 
 def _is_unwanted(ch: str) -> bool:
