@@ -186,6 +186,11 @@ CASES: tuple[Case, ...] = (
         subject="Printer jammed [31mred[0m",
     ),
     Case(
+        "separator-controls",
+        "Printer\x0bon\x0cfloor\x1c3\x1fis\x85jammed",
+        subject="Printer on floor 3 is jammed",
+    ),
+    Case(
         "unpaired-surrogates",
         "broken \ud800 emoji \udfff here",
         # A form field cannot carry one (Slack sends UTF-8); JSON payloads and events can.
