@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import redis
 
 from bot.cache import build_cache
 from bot.core.dedupe import Claim, Claims
-from tests.redis_server import RedisServer, redis_server, redis_url  # noqa: F401
+from tests.redis_server import RedisServer, redis_server, redis_url, running_redis  # noqa: F401
 
 REDIS_PREFIX = "serviceops-bot:"
 """How aiocache names keys on Redis: `namespace:key`."""
@@ -155,3 +156,35 @@ async def test_redis_claims_carry_a_ttl(redis_server: RedisServer, redis_url: st
         await cache.close()
     assert 0 < pending_ms <= 30_000
     assert 90_000 < done_ms <= 600_000
+
+
+# --------------------------------------------------------------------------- the Redis helper
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_missing_redis_skips_unless_required(
+    monkeypatch: pytest.MonkeyPatch, required: bool
+) -> None:
+    monkeypatch.setattr("tests.redis_server.shutil.which", lambda name: None)
+    if required:
+        monkeypatch.setenv("REQUIRE_REDIS", "1")
+    else:
+        monkeypatch.delenv("REQUIRE_REDIS", raising=False)
+    expected = pytest.fail.Exception if required else pytest.skip.Exception
+
+    with pytest.raises(expected, match="redis-server` is not on PATH"), running_redis():
+        pass
+
+
+def test_redis_server_runs_on_loopback_without_persistence(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    client = redis.Redis(host=redis_server.host, port=redis_server.port)
+    try:
+        config = {**client.config_get("save"), **client.config_get("appendonly")}
+        bound = client.config_get("bind")["bind"]
+    finally:
+        client.close()
+    assert config == {"save": "", "appendonly": "no"}
+    assert bound == "127.0.0.1"
+    assert redis_server.url(0) == f"redis://127.0.0.1:{redis_server.port}/0"
