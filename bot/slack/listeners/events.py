@@ -15,14 +15,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.drafts import Origin, TicketDraft
+from bot.core.drafts import Origin
 from bot.metrics import SLACK_API_ERRORS
 from bot.slack import origin as origins
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
 from bot.slack.blocks.results import build_already_filed
 from bot.slack.deps import Deps, deps_of
+from bot.slack.prefill import draft_from_text, message_text
 from bot.slack.states import PendingTicket
-from bot.slack.text import clean, first_line, to_plain
+from bot.slack.text import clean, to_plain
 
 log = logging.getLogger("bot.slack.events")
 
@@ -57,7 +58,7 @@ async def handle_direct_message(
         return
     if not await _first_delivery(deps, body):
         return
-    raw = event.get("text") or ""
+    raw = message_text(event)
     text = clean(to_plain(raw)).strip()
     source = origins.from_message_event(event, surface="dm", team_id=body.get("team_id"))
     in_thread = event.get("thread_ts") not in (None, event.get("ts"))
@@ -77,7 +78,8 @@ async def handle_app_mention(
         return
     if not await _first_delivery(deps, body):
         return
-    raw = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
+    own = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
+    raw = message_text({**event, "text": own})
     text = clean(to_plain(raw)).strip()
     source = origins.from_message_event(event, surface="mention", team_id=body.get("team_id"))
     if text.lower().strip(" !.") in {"help", "?"}:
@@ -106,13 +108,12 @@ async def _prompt(
 
     `raw` is the message as Slack sends it (markup, escaped); it is decoded exactly once.
     """
-    text = clean(to_plain(raw)).strip()
     workspace_url = getattr(context.get("authorize_result"), "url", None)
     assert source.channel_id is not None
     assert source.thread_ts is not None
     pending = PendingTicket(
         origin=source,
-        draft=TicketDraft(subject=first_line(raw, 250), description=text),
+        draft=draft_from_text(raw),
         attempt_id=secrets.token_urlsafe(12),
         author_id=author_id,
         permalink=origins.permalink(workspace_url, source.channel_id, source.thread_ts, None),

@@ -11,38 +11,8 @@ from bot.core.drafts import TicketDraft
 from bot.slack import ids, origin
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
+from bot.slack.prefill import draft_from_message
 from bot.slack.states import FormContext
-from bot.slack.text import clean, first_line, to_plain
-
-
-def message_text(message: dict[str, Any]) -> str:
-    """A message's words: its text, else what its blocks, attachments or files say."""
-    if (message.get("text") or "").strip():
-        return str(message["text"])
-    parts: list[str] = []
-    for block in message.get("blocks") or []:
-        text = block.get("text")
-        if isinstance(text, dict) and text.get("text"):
-            parts.append(str(text["text"]))
-        for field in block.get("fields") or []:
-            if isinstance(field, dict) and field.get("text"):
-                parts.append(str(field["text"]))
-    for attachment in message.get("attachments") or []:
-        for key in ("title", "text", "fallback"):
-            if attachment.get(key):
-                parts.append(str(attachment[key]))
-                break
-    files = [f.get("title") or f.get("name") for f in message.get("files") or []]
-    if any(files):
-        parts.append("Files: " + ", ".join(str(name) for name in files if name))
-    return "\n".join(parts)
-
-
-def draft_from_message(message: dict[str, Any]) -> TicketDraft:
-    """Subject = the message's first line; description = the whole text."""
-    raw = message_text(message)  # Slack markup; first_line reads it once
-    text = clean(to_plain(raw))
-    return TicketDraft(subject=first_line(raw, 250), description=text.strip())
 
 
 async def handle_ticket_from_message(
