@@ -45,21 +45,14 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.check import REQUIRED_SCOPES
+
 JSON = dict[str, Any]
 Handler = Callable[[JSON], Awaitable[JSON] | JSON]
 
 DEFAULT_TOKEN = "xoxb-test-token"
-DEFAULT_SCOPES: tuple[str, ...] = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "users:read",
-    "users:read.email",
-    "im:history",
-    "im:write",
-    "app_mentions:read",
-)
-"""What `manifest.yml` asks for; a test can grant fewer to see how the bot copes."""
+DEFAULT_SCOPES: tuple[str, ...] = REQUIRED_SCOPES
+"""What `manifest.yml` asks for (a test checks the two agree); a test can grant fewer."""
 
 TRIGGER_TTL = 3.0
 """Seconds a trigger id lives (https://api.slack.com/docs/triggers)."""

@@ -20,6 +20,7 @@ import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
+import bot.check
 from bot.slack import ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,16 +31,8 @@ SCHEMA_DIR = ROOT / "tests" / "data" / "slack-manifest-schema"
 _UPSTREAM = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/"
 _VERSIONED = ("manifest.schema.1.0.0.json", "manifest.schema.2.0.0.json")
 
-REQUIRED_SCOPES = {
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "users:read",
-    "users:read.email",
-    "im:history",
-    "im:write",
-    "app_mentions:read",
-}
+REQUIRED_SCOPES = set(bot.check.REQUIRED_SCOPES)
+"""What `serviceops-bot check` demands; the manifest must grant exactly these."""
 REQUIRED_EVENTS = {"message.im", "app_mention"}
 
 
@@ -119,7 +112,7 @@ def test_shortcut_callback_ids_match_code(manifest: dict[str, Any]) -> None:
 
 
 def test_required_scopes_and_events_present(manifest: dict[str, Any]) -> None:
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= REQUIRED_SCOPES
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == REQUIRED_SCOPES
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= REQUIRED_EVENTS
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
