@@ -7,12 +7,15 @@ wins, later callers see what the winner recorded. Three things are claimed:
 - a source message (`source:{team}:{channel}:{ts}`), so one message files one ticket;
 - a filing attempt (`attempt:{id}`), so a double click or a replayed submission files once.
 
-A claim that is never completed (the process died) expires after its TTL, so nothing is
-locked forever.
+A pending claim carries a deadline (`pending_ttl` after it was taken). A claim whose holder
+died is not locked for its whole TTL: once the deadline passed, the next claimer is told its
+outcome is "unknown" (the holder may have finished the work before dying) and may take over.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,16 +39,29 @@ class Claims:
         self._cache = cache
         self._pending_ttl = pending_ttl
 
-    async def claim(self, key: str, *, ttl: float | None = None) -> Claim | None:
-        """Take `key` if nobody holds it. Returns None when taken, else the holder's record."""
-        record = {"state": "pending", "value": {}}
+    def _pending(self, value: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "state": "pending",
+            "value": value or {},
+            "until": time.time() + self._pending_ttl,
+        }
+
+    async def claim(
+        self, key: str, *, value: dict[str, Any] | None = None, ttl: float | None = None
+    ) -> Claim | None:
+        """Take `key` if nobody holds it. Returns None when taken, else the holder's record.
+
+        Args:
+            value: what to remember while pending (returned to a claimer that takes over).
+            ttl: how long the record lives; defaults to the pending deadline.
+        """
         try:
-            await self._cache.add(key, record, ttl=ttl or self._pending_ttl)
+            await self._cache.add(key, self._pending(value), ttl=ttl or self._pending_ttl)
         except ValueError:  # aiocache: the key exists
-            existing = await self._cache.get(key)
+            existing = await self.peek(key)
             if existing is None:  # expired between the add and the get: try once more
-                return await self.claim(key, ttl=ttl)
-            return Claim(state=existing["state"], value=existing.get("value", {}))
+                return await self.claim(key, value=value, ttl=ttl)
+            return existing
         return None
 
     async def peek(self, key: str) -> Claim | None:
@@ -53,11 +69,16 @@ class Claims:
         existing = await self._cache.get(key)
         if existing is None:
             return None
-        return Claim(state=existing["state"], value=existing.get("value", {}))
+        state = existing["state"]
+        if state == "pending" and existing.get("until", math.inf) < time.time():
+            state = "unknown"  # the holder missed its deadline: it may have died mid-work
+        return Claim(state=state, value=existing.get("value", {}))
 
-    async def hold(self, key: str, *, ttl: float | None = None) -> None:
+    async def hold(
+        self, key: str, *, value: dict[str, Any] | None = None, ttl: float | None = None
+    ) -> None:
         """Mark a key we are entitled to (e.g. after an unknown outcome) as pending again."""
-        await self._cache.set(key, {"state": "pending", "value": {}}, ttl=ttl or self._pending_ttl)
+        await self._cache.set(key, self._pending(value), ttl=ttl or self._pending_ttl)
 
     async def complete(self, key: str, value: dict[str, Any], *, ttl: float) -> None:
         """Record the result under a claim we hold, for `ttl` seconds."""

@@ -14,6 +14,7 @@ Failures come out as `TicketError` with a sentence for the person; nothing here 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -137,8 +138,11 @@ class TicketService:
         Raises:
             TicketError: with a sentence for the person (subclasses say why).
         """
+        body = self._request_body(draft, requester_email, footer)
+        # Kept with the claim: if this attempt dies mid-create, the next try searches for it.
+        marker = {"subject": body.subject, "since": datetime.now(UTC).isoformat()}
         attempt_key = f"attempt:{attempt_id}"
-        previous = await self._claims.claim(attempt_key, ttl=ATTEMPT_TTL)
+        previous = await self._claims.claim(attempt_key, value=marker, ttl=ATTEMPT_TTL)
         if previous is not None and previous.state == "done":
             return FiledTicket.model_validate(previous.value)
         if previous is not None and previous.state == "pending":
@@ -148,7 +152,7 @@ class TicketService:
             if found is not None:
                 await self._finish(attempt_key, origin, found, force_new=force_new)
                 return found
-            await self._claims.hold(attempt_key)
+            await self._claims.hold(attempt_key, value=marker, ttl=ATTEMPT_TTL)
 
         source_key = None if force_new else origin.source_key()
         if source_key is not None:
@@ -156,24 +160,23 @@ class TicketService:
             if held is not None and held.state == "done":
                 await self._claims.release(attempt_key)
                 raise AlreadyFiledError(FiledTicket.model_validate(held.value))
-            if held is not None:  # another attempt on the same message is in flight
+            if held is not None and held.state == "pending":  # another attempt is in flight
                 await self._claims.release(attempt_key)
                 raise InProgressError()
+            if held is not None:  # its holder died; its own attempt record covers duplicates
+                await self._claims.hold(f"source:{source_key}", ttl=ATTEMPT_TTL)
 
-        body = self._request_body(draft, requester_email, footer)
         started = time.monotonic()
         try:
             created = await self._client.create_request(body)
-        except (OutcomeUnknownError, UnexpectedResponseError) as exc:
-            # The request may exist (sent but unanswered, or answered unreadably): the next
-            # try of this attempt looks for it before filing again.
-            await self._claims.mark_unknown(
-                attempt_key,
-                {"subject": body.subject, "since": datetime.now(UTC).isoformat()},
-                ttl=ATTEMPT_TTL,
-            )
+        except (OutcomeUnknownError, UnexpectedResponseError, asyncio.CancelledError) as exc:
+            # The request may exist (sent but unanswered, answered unreadably, or we were
+            # stopped while waiting): the next try of this attempt looks for it first.
+            await self._claims.mark_unknown(attempt_key, marker, ttl=ATTEMPT_TTL)
             if source_key is not None:
                 await self._claims.release(f"source:{source_key}")
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             error = TicketError(MAYBE_CREATED, retryable=True)
             error.reason = "outcome_unknown"
             raise error from exc

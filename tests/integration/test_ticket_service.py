@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from bot.core.tickets import (
     TicketService,
     to_html,
 )
-from bot.serviceops import ServiceOpsClient
+from bot.serviceops import RequestCreate, ServiceOpsClient
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.integration.conftest import MakeClient
 
@@ -159,3 +160,45 @@ def test_to_html_escapes_and_keeps_paragraphs() -> None:
     assert html == (
         "<p>&lt;script&gt;alert(1)&lt;/script&gt;<br>line two</p><p>second &amp; last</p>"
     )
+
+
+async def test_attempt_whose_filer_died_is_taken_over_after_checking(
+    client: ServiceOpsClient, fake: FakeServiceOps
+) -> None:
+    """A replica claimed the attempt, created the request, then died before recording it."""
+    claims = Claims(build_cache("memory://"), pending_ttl=0.2)
+    service = TicketService(client, claims)
+    await claims.claim(
+        "attempt:a1",
+        value={"subject": "VPN drops", "since": datetime.now(UTC).isoformat()},
+        ttl=3600,
+    )
+    with pytest.raises(InProgressError):  # the holder is still within its deadline
+        await service.file(draft(), requester_email=EMAIL, origin=COMMAND, attempt_id="a1")
+    await client.create_request(RequestCreate(subject="VPN drops", requester_email=EMAIL))
+
+    await asyncio.sleep(0.3)  # the dead holder's deadline passes
+    ticket = await service.file(draft(), requester_email=EMAIL, origin=COMMAND, attempt_id="a1")
+
+    assert [c["name"] for c in fake.created] == [ticket.number], "found, not filed again"
+
+
+async def test_cancelled_create_leaves_the_attempt_unknown(
+    client: ServiceOpsClient, fake: FakeServiceOps
+) -> None:
+    claims = Claims(build_cache("memory://"))
+    service = TicketService(client, claims)
+    fake.latency = 5
+    task = asyncio.create_task(
+        service.file(draft(), requester_email=EMAIL, origin=MESSAGE, attempt_id="a1")
+    )
+    while not fake.calls_of("create"):
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    record = await claims.peek("attempt:a1")
+    assert record is not None
+    assert record.state == "unknown"
+    assert await service.already_filed(MESSAGE) is None  # the message is free again
