@@ -34,6 +34,8 @@ __all__ = ["Observer", "ServiceOpsClient"]
 
 log = logging.getLogger("bot.serviceops")
 
+GATEWAY_AFTER_SENDING = frozenset({502, 504})
+"""Statuses a gateway gives for a forwarded create that ServiceOps may have processed."""
 PORTAL_FIELDS = frozenset({"base", "id", "name"})
 CREATED_UNREADABLE = (
     "The service desk accepted the ticket but sent an answer the bot does not understand, "
@@ -265,10 +267,12 @@ class ServiceOpsClient:
             if response.status_code != 401:
                 if response.is_success:
                     return response
-                if not idempotent and response.status_code == 504:
+                if not idempotent and response.status_code in GATEWAY_AFTER_SENDING:
+                    # A proxy answered for ServiceOps after forwarding the request: the
+                    # server may have processed it (502: its answer was lost; 504: too slow).
                     raise OutcomeUnknownError(
-                        f"{operation}: HTTP 504 from a gateway after sending",
-                        status=504,
+                        f"{operation}: HTTP {response.status_code} from a gateway after sending",
+                        status=response.status_code,
                         operation=operation,
                     )
                 raise error_for_response(response, operation=operation)
