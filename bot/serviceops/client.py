@@ -53,7 +53,7 @@ class ServiceOpsClient:
         base_url: server root, e.g. `https://desk.example.com`.
         auth: `PasswordGrant` or `ApiKey`.
         cache: aiocache backend (JSON serializer) for the access token; in-memory if None.
-        connect_timeout: seconds to connect (and to wait for a pooled connection).
+        connect_timeout: seconds to connect.
         read_timeout: seconds to wait for an answer.
         ca_bundle: CA file to trust for self-signed servers.
         portal_url_template: link to a request in the portal; `{base}`, `{id}`, `{name}`.

@@ -22,7 +22,9 @@ __all__ = ["Observer", "Sender", "build_http_client", "is_loopback", "warn_if_pl
 
 log = logging.getLogger("bot.serviceops")
 
-LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=30.0)
+"""At most 50 calls in flight to ServiceOps; more wait their turn for a pooled connection
+(up to the read timeout), so a burst of tickets queues instead of flooding the server."""
 USER_AGENT = "serviceops-bot"
 
 Observer = Callable[[str, str, float], None]
@@ -39,8 +41,9 @@ def build_http_client(
     """An AsyncClient for ServiceOps calls.
 
     Args:
-        connect_timeout: seconds to open a connection, also the wait for a free pooled one.
-        read_timeout: seconds to wait for the answer (and to write the body).
+        connect_timeout: seconds to open a connection.
+        read_timeout: seconds to wait for the answer (and to write the body), and the longest
+            wait for a free pooled connection during a burst.
         ca_bundle: PEM file of the CA(s) to trust instead of the system store (self-signed
             on-prem servers). Verification is never turned off.
         transport: replaces the network transport (tests).
@@ -50,7 +53,7 @@ def build_http_client(
         verify = ssl.create_default_context(cafile=str(ca_bundle))
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
-            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=read_timeout
         ),
         limits=LIMITS,
         verify=verify,
