@@ -3,6 +3,7 @@ which sends one call with bounded, jittered retries and reports every attempt.""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import ssl
@@ -118,6 +119,9 @@ class Sender:
         self._wait_max = wait_max
         self._retry_after_max = retry_after_max
         self._observer = observer
+        # Calls beyond the pool's size wait here rather than in httpcore's pool, whose
+        # bookkeeping costs grow with every request queued in it.
+        self._slots = asyncio.Semaphore(LIMITS.max_connections or 50)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -171,9 +175,10 @@ class Sender:
     ) -> httpx.Response:
         started = time.perf_counter()
         try:
-            response = await self.http.request(
-                method, url, headers=headers, json=json, data=data, params=params
-            )
+            async with self._slots:
+                response = await self.http.request(
+                    method, url, headers=headers, json=json, data=data, params=params
+                )
         except httpx.TransportError as exc:
             self._observe(operation, outcome_of(exc), time.perf_counter() - started)
             log.debug(
