@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes import slack_requests as sr  # noqa: E402
+from tests.fakes.environment import bot_environment  # noqa: E402
 from tests.fakes.serviceops_api import FakeServiceOps  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
@@ -83,14 +84,7 @@ async def start_bot(
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SERVICEOPS_URL": desk.url,
-        "SERVICEOPS_CLIENT_ID": desk.client_id,
-        "SERVICEOPS_CLIENT_SECRET": desk.client_secret,
-        "SERVICEOPS_USERNAME": desk.username,
-        "SERVICEOPS_PASSWORD": desk.password,
+        **bot_environment(slack, desk),
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }

@@ -25,7 +25,7 @@ import stamina
 
 from bot.check import REQUIRED_SCOPES, Check, report, run_check, run_checks
 from tests.e2e.conftest import make_settings
-from tests.fakes import slack_requests as sr
+from tests.fakes.environment import bot_environment
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
@@ -98,7 +98,7 @@ async def test_run_check_reads_the_environment_and_returns_0(
     tmp_path: Path,
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
-    for name, value in fake_env(slack, desk).items():
+    for name, value in bot_environment(slack, desk).items():
         monkeypatch.setenv(name, value)
     out = io.StringIO()
 
@@ -401,19 +401,6 @@ async def test_good_form_configuration_is_summarised(
 # --------------------------------------------------------------------------- console script
 
 
-def fake_env(slack: FakeSlack, desk: FakeServiceOps) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SERVICEOPS_URL": desk.url,
-        "SERVICEOPS_CLIENT_ID": desk.client_id,
-        "SERVICEOPS_CLIENT_SECRET": desk.client_secret,
-        "SERVICEOPS_USERNAME": desk.username,
-        "SERVICEOPS_PASSWORD": desk.password,
-    }
-
-
 async def run_script(cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     """`serviceops-bot check` in a clean environment; the fakes keep serving meanwhile."""
     assert SCRIPT is not None, "the serviceops-bot console script is not installed"
@@ -433,7 +420,7 @@ async def run_script(cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
 async def test_console_script_all_green_then_one_broken_setting(
     slack: FakeSlack, desk: FakeServiceOps, tmp_path: Path
 ) -> None:
-    env = fake_env(slack, desk)
+    env = bot_environment(slack, desk)
 
     code, out, err = await run_script(tmp_path, env)
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import CHANNEL, Harness, text_of
-from tests.fakes import slack_requests as sr
+from tests.fakes.environment import bot_environment
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
 
@@ -81,15 +81,8 @@ def process_env(slack: FakeSlack, desk: FakeServiceOps, port: int, home: Path) -
     return {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": str(home),
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
+        **bot_environment(slack, desk),
         "PORT": str(port),
-        "SERVICEOPS_URL": desk.url,
-        "SERVICEOPS_CLIENT_ID": desk.client_id,
-        "SERVICEOPS_CLIENT_SECRET": desk.client_secret,
-        "SERVICEOPS_USERNAME": desk.username,
-        "SERVICEOPS_PASSWORD": desk.password,
         "SERVICEOPS_CONNECT_TIMEOUT": "2",
         "SERVICEOPS_READ_TIMEOUT": "10",
         "LOG_FORMAT": "json",
