@@ -235,7 +235,7 @@ def _private_reason(deps: Deps, pending: PendingTicket) -> str:
         return ""
     return (
         f"I couldn't post in <#{origin.channel_id}>. To get the ticket number in the "
-        "conversation next time, invite me there with `/invite @ServiceOps`."
+        "conversation next time, invite me there: type `/invite` in it and pick me."
     )
 
 
