@@ -8,12 +8,16 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.cache import build_cache
 from bot.config import FormConfig, Settings, load_form_config
@@ -46,9 +50,11 @@ class BotApp:
         """Ask Slack now what listeners would otherwise learn on the first request.
 
         Runners call this before taking traffic, so no Slack call happens between a
-        person's first `/ticket` and `views.open`.
+        person's first `/ticket` and `views.open`, nor before the first acks.
         """
         await self._workspace.url()
+        if self._workspace.auth_test is not None:
+            _prime_authorization(self.app, self._workspace.auth_test)
 
     async def aclose(self) -> None:
         """Close outbound connections (Slack and ServiceOps) and the cache."""
@@ -136,6 +142,8 @@ class _WorkspaceUrl:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
         self._url: str | None = None
+        self.auth_test: AsyncSlackResponse | None = None
+        """Slack's answer, once it gave one."""
 
     async def url(self) -> str | None:
         """The URL, or None when Slack could not tell (asked again next time)."""
@@ -145,5 +153,22 @@ class _WorkspaceUrl:
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("workspace_url_unknown", extra={"error": type(exc).__name__})
                 return None
+            self.auth_test = response
             self._url = str(response.get("url") or "")  # "" = Slack has none: don't ask again
         return self._url or None
+
+
+def _prime_authorization(app: AsyncApp, auth_test: AsyncSlackResponse) -> None:
+    """Hand Bolt's single-workspace authorization the warm-up's `auth.test` answer.
+
+    Left alone, it calls auth.test before acking the first request, and again for every
+    request that arrives while that call is out: a burst right after start-up made up to
+    one call per request (100 in the load benchmark), each delaying its ack. Bolt has no
+    public way to give it the answer, hence the private attribute.
+    """
+    for middleware in app._async_middleware_list:
+        if (
+            isinstance(middleware, AsyncSingleTeamAuthorization)
+            and middleware.auth_test_result is None
+        ):
+            middleware.auth_test_result = auth_test
