@@ -4,12 +4,13 @@ which sends one call with bounded, jittered retries and reports every attempt.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import ssl
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,23 @@ class Sender:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """A turn to call ServiceOps, waited for no longer than the pool timeout.
+
+        Raises:
+            httpx.PoolTimeout: no turn in time (nothing was sent, so it may be retried).
+        """
+        try:
+            async with asyncio.timeout(self.http.timeout.pool):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free ServiceOps connection in time") from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
     async def send(
         self,
         operation: str,
@@ -175,7 +193,7 @@ class Sender:
     ) -> httpx.Response:
         started = time.perf_counter()
         try:
-            async with self._slots:
+            async with self._slot():
                 response = await self.http.request(
                     method, url, headers=headers, json=json, data=data, params=params
                 )
