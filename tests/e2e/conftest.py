@@ -60,9 +60,12 @@ class Harness:
     bot: BotApp
     http: httpx.AsyncClient
     responses: list[httpx.Response] = field(default_factory=list)
+    opened_before: int = 0
+    """Successful views.open calls seen when the last request was sent."""
 
     async def send(self, request: sr.SlackRequest) -> httpx.Response:
         body, headers = request
+        self.opened_before = len([c for c in self.slack.calls_to("views.open") if c.ok])
         response = await self.http.post(self.url + "/slack/events", content=body, headers=headers)
         self.responses.append(response)
         return response
@@ -81,10 +84,9 @@ class Harness:
         )
 
     async def opened_view(self, index: int = -1) -> dict[str, Any]:
-        """The view of the `index`th successful views.open (waits for it)."""
-        calls = await self.slack.wait_for(
-            "views.open", count=len(self.slack.calls_to("views.open")) or 1, where=_ok
-        )
+        """The view of the `index`th successful views.open, waiting for the one the last
+        request opens (the app opens it just after acking that request)."""
+        calls = await self.slack.wait_for("views.open", count=self.opened_before + 1, where=_ok)
         view_id = calls[index].response["view"]["id"]
         return self.slack.views[view_id]
 

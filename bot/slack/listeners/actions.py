@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.drafts import TicketDraft
 from bot.slack import ids, origin
+from bot.slack.acks import let_ack_out
 from bot.slack.blocks.results import build_progress_view
 from bot.slack.deps import Deps, deps_of
 from bot.slack.filing import file_and_report, update_view
@@ -45,6 +46,7 @@ async def handle_open_form(
 ) -> None:
     """The "Create ticket" button under the bot's DM/mention reply."""
     await ack()
+    await let_ack_out()
     deps = deps_of(context)
     pending = await deps.states.load(_value(body))
     if pending is None:
@@ -68,6 +70,7 @@ async def handle_edit(
 ) -> None:
     """ "Back to the form": the form again, with everything the person typed."""
     await ack()
+    await let_ack_out()
     await _reopen_form(body, client, deps_of(context), force_new=False)
 
 
@@ -76,6 +79,7 @@ async def handle_file_anyway(
 ) -> None:
     """ "File a separate ticket" under "Already filed as …": the form, without de-duplication."""
     await ack()
+    await let_ack_out()
     await _reopen_form(body, client, deps_of(context), force_new=True)
 
 
@@ -83,21 +87,23 @@ async def handle_retry(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """ "Try again": resubmit the same draft (same attempt, so never a duplicate)."""
-    await ack()
     deps = deps_of(context)
-    pending = await deps.states.load(_value(body))
-    if pending is None:
-        await _reopen_form(body, client, deps, force_new=False)
-        return
-    progress = build_progress_view(pending.draft)
-    view_id = _view_id(body)
-    shared = view_id is not None  # clicked inside a modal another click may report in too
-    if view_id is not None:
-        await update_view(client, view_id, progress)
-    else:
-        opened = await client.views_open(trigger_id=body["trigger_id"], view=progress)
-        view_id = str(opened["view"]["id"])
-    await file_and_report(client, deps, pending, view_id=view_id, view_shared=shared)
+    async with deps.inflight.track():  # a shutdown waits for a click Slack saw accepted
+        await ack()
+        await let_ack_out()
+        pending = await deps.states.load(_value(body))
+        if pending is None:
+            await _reopen_form(body, client, deps, force_new=False)
+            return
+        progress = build_progress_view(pending.draft)
+        view_id = _view_id(body)
+        shared = view_id is not None  # clicked inside a modal another click may report in too
+        if view_id is not None:
+            await update_view(client, view_id, progress)
+        else:
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=progress)
+            view_id = str(opened["view"]["id"])
+        await file_and_report(client, deps, pending, view_id=view_id, view_shared=shared)
 
 
 async def _reopen_form(

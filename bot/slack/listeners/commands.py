@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.drafts import TicketDraft
 from bot.slack import ids, origin
+from bot.slack.acks import let_ack_out
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
 from bot.slack.states import FormContext
@@ -19,6 +20,7 @@ async def handle_ticket_command(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     await ack()
+    await let_ack_out()
     raw = body.get("text") or ""  # Slack markup; first_line reads it once
     text = clean(to_plain(raw))
     subject = first_line(raw, 250)

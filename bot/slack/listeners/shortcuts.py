@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.drafts import TicketDraft
 from bot.slack import ids, origin
+from bot.slack.acks import let_ack_out
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
 from bot.slack.prefill import draft_from_message
@@ -19,6 +20,7 @@ async def handle_ticket_from_message(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     await ack()
+    await let_ack_out()
     source = origin.from_message_shortcut(body)
     message = body.get("message") or {}
     workspace_url = getattr(context.get("authorize_result"), "url", None)
@@ -40,6 +42,7 @@ async def handle_ticket_global(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     await ack()
+    await let_ack_out()
     await open_form(
         client,
         deps_of(context),

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
+from bot.slack.acks import let_ack_out
 from bot.slack.blocks.results import build_progress_view
 from bot.slack.blocks.ticket_form import parse_ticket_form
 from bot.slack.deps import deps_of
@@ -35,12 +36,15 @@ async def handle_ticket_form(
     if form_context.origin.user_id != user_id:
         origin = form_context.origin.model_copy(update={"user_id": user_id})
         form_context = form_context.model_copy(update={"origin": origin})
-    await ack(response_action="update", view=build_progress_view(parsed))
-    acked_at = time.monotonic()
     pending = form_context.pending(parsed, attempt_id=f"view:{view['id']}")
-    await file_and_report(
-        client, deps, pending, view_id=view["id"], acked_at=acked_at, view_shared=True
-    )
+    # Tracked from before the ack: a shutdown waits for every submission Slack saw accepted.
+    async with deps.inflight.track():
+        await ack(response_action="update", view=build_progress_view(parsed))
+        acked_at = time.monotonic()
+        await let_ack_out()
+        await file_and_report(
+            client, deps, pending, view_id=view["id"], acked_at=acked_at, view_shared=True
+        )
 
 
 def register(app: AsyncApp) -> None:
