@@ -70,7 +70,7 @@ async def file_and_report(
     the same attempt (a double click, another replica) may be reporting in it too.
     """
     async with deps.inflight.track():
-        outcome = await _file(client, deps, pending, view_id=view_id)
+        outcome = await _file(deps, pending)
         if acked_at is not None:
             await asyncio.sleep(max(0.0, acked_at + deps.view_settle_seconds - time.monotonic()))
         await _report(client, deps, pending, outcome, view_id=view_id, view_shared=view_shared)
@@ -86,9 +86,7 @@ class _Failed:
 _Outcome = FiledTicket | AlreadyFiledError | InProgressError | _Failed
 
 
-async def _file(
-    client: AsyncWebClient, deps: Deps, pending: PendingTicket, *, view_id: str | None
-) -> _Outcome:
+async def _file(deps: Deps, pending: PendingTicket) -> _Outcome:
     """File the ticket; every way it can end is returned, none raised."""
     origin = pending.origin
     try:
