@@ -74,9 +74,10 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
             bot,
             app_token=settings.slack_app_token.get_secret_value(),
             health_port=settings.health_port,
+            host=settings.host,
         )
     else:
-        await serve_http(bot, port=settings.port)
+        await serve_http(bot, port=settings.port, host=settings.host)
 
 
 def _secrets(settings: Settings) -> list[str]:

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65535)
+    host: str = "0.0.0.0"  # noqa: S104 (a server in a container listens on every interface)
+    """Address the HTTP and health endpoints listen on (127.0.0.1 behind a local proxy)."""
     health_port: int | None = Field(default=None, ge=0, le=65535)
 
     serviceops_url: str

@@ -123,10 +123,11 @@ async def serve_socket(
     *,
     app_token: str,
     health_port: int | None,
+    host: str = "0.0.0.0",  # noqa: S104
     stop: asyncio.Event | None = None,
 ) -> None:
     """Connect to Slack over Socket Mode until SIGTERM/SIGINT (or `stop`); health on
-    `health_port`.
+    `host:health_port`.
 
     Raises:
         StartupError: Slack refused the app-level token (the Socket Mode client would
@@ -140,7 +141,7 @@ async def serve_socket(
         web_app = build_web_app(bot, slack_endpoint=False, socket=handler.client)
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", health_port).start()  # noqa: S104
+        await web.TCPSite(runner, host, health_port).start()
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("socket_mode_started", extra={"health_port": health_port})
 

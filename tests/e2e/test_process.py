@@ -83,6 +83,7 @@ def process_env(slack: FakeSlack, desk: FakeServiceOps, port: int, home: Path) -
         "HOME": str(home),
         **bot_environment(slack, desk),
         "PORT": str(port),
+        "HOST": "127.0.0.1",  # the process binds where it is told (loopback only here)
         "SERVICEOPS_CONNECT_TIMEOUT": "2",
         "SERVICEOPS_READ_TIMEOUT": "10",
         "LOG_FORMAT": "json",
