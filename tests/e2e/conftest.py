@@ -9,8 +9,9 @@ fake, as Slack would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,15 +272,24 @@ class ListenerRuns:
         return finished
 
 
-@pytest.fixture
-async def listener_runs() -> AsyncIterator[ListenerRuns]:
-    """Tracks the app's listener tasks (any request sent while the fixture is active)."""
+@contextlib.contextmanager
+def tracking_listener_runs() -> Iterator[ListenerRuns]:
+    """Records the tasks the running loop starts (the app's listeners) while active."""
     runs = ListenerRuns()
     loop = asyncio.get_running_loop()
     previous = loop.get_task_factory()
     loop.set_task_factory(runs.factory)
-    yield runs
-    loop.set_task_factory(previous)
+    try:
+        yield runs
+    finally:
+        loop.set_task_factory(previous)
+
+
+@pytest.fixture
+async def listener_runs() -> AsyncIterator[ListenerRuns]:
+    """Tracks the app's listener tasks (any request sent while the fixture is active)."""
+    with tracking_listener_runs() as runs:
+        yield runs
 
 
 async def message_shortcut(

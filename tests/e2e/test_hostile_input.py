@@ -16,7 +16,6 @@ One app serves the whole module; each test looks only at what happened since it 
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import logging
@@ -43,6 +42,7 @@ from tests.e2e.conftest import (
     start_harness,
     stop_harness,
     text_of,
+    tracking_listener_runs,
 )
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
@@ -94,12 +94,8 @@ async def shared_app() -> AsyncIterator[Harness]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def runs() -> AsyncIterator[ListenerRuns]:
     """The app's listener tasks started during one test (see `ListenerRuns`)."""
-    runs = ListenerRuns()
-    loop = asyncio.get_running_loop()
-    previous = loop.get_task_factory()
-    loop.set_task_factory(runs.factory)
-    yield runs
-    loop.set_task_factory(previous)
+    with tracking_listener_runs() as runs:
+        yield runs
 
 
 # --------------------------------------------------------------------------- one journey
