@@ -245,38 +245,19 @@ class TicketService:
         self, unknown: dict[str, Any], requester_email: str
     ) -> FiledTicket | None:
         """Look for the request an earlier, timed-out create may have made."""
-        subject = unknown.get("subject")
+        subject: str = unknown.get("subject") or ""
         since = datetime.fromisoformat(unknown["since"]) - UNKNOWN_LOOKBACK
-        qual = {
-            "qualDetails": {
-                "type": "FlatQualificationRest",
-                "quals": [
-                    {
-                        "type": "RelationalQualificationRest",
-                        "leftOperand": {"type": "PropertyOperandRest", "key": "request.subject"},
-                        "operator": "equal",
-                        "rightOperand": {
-                            "type": "ValueOperandRest",
-                            "value": {"type": "StringValueRest", "value": subject},
-                        },
-                    }
-                ],
-            }
-        }
         try:
-            result = await self._client.search_requests(qual, size=50, sort_by="createdTime")
+            found = await self._client.find_requests(
+                subject=subject, requester=requester_email, since=since
+            )
         except ServiceOpsError as exc:
             raise _as_ticket_error(exc) from exc
-        for request in result.items:
-            created_at = request.created_at
-            if (
-                request.subject == subject
-                and (request.requester_email or "").lower() == requester_email.lower()
-                and (created_at is None or created_at >= since)
-            ):
-                log.info("ticket_found_after_timeout", extra={"ticket": request.name})
-                return self._filed(request, fallback_subject=subject or "")
-        return None
+        if not found:
+            return None
+        request = found[0]
+        log.info("ticket_found_after_timeout", extra={"ticket": request.name})
+        return self._filed(request, fallback_subject=subject or "")
 
 
 def to_html(text: str) -> str:

@@ -25,6 +25,7 @@ from bot.serviceops.models import (
     SearchResult,
     TokenResponse,
 )
+from bot.serviceops.searches import qual_details, string_qual, subject_equals
 
 __all__ = [
     "ApiKey",
@@ -45,4 +46,7 @@ __all__ = [
     "ServiceUnavailableError",
     "TokenResponse",
     "UnexpectedResponseError",
+    "qual_details",
+    "string_qual",
+    "subject_equals",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import string
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -28,6 +29,7 @@ from bot.serviceops.responses import (
     error_for_token_response,
     read_json,
 )
+from bot.serviceops.searches import qual_details, subject_equals
 from bot.serviceops.transport import Observer, Sender, build_http_client, warn_if_plain_http
 
 __all__ = ["Observer", "ServiceOpsClient"]
@@ -163,6 +165,49 @@ class ServiceOpsClient:
         )
         body = read_json(response, operation="search_requests")
         return _parse(SearchResult, body, "search_requests")
+
+    async def find_requests(
+        self,
+        *,
+        subject: str,
+        requester: str | None = None,
+        since: datetime | None = None,
+        size: int = 50,
+    ) -> list[Request]:
+        """Requests with exactly this subject, optionally of one requester and recent enough.
+
+        Searches once (the first `size` results, `sort_by=createdTime`) with a subject
+        qualification, then keeps only the requests matching every criterion below itself:
+        how the server matches is unverified (the `request.subject` key, the case-sensitivity
+        of `equal`: VERIFY).
+
+        Args:
+            subject: the subject, compared exactly.
+            requester: e-mail of the requester, compared case-insensitively; None: anyone.
+            since: aware datetime; requests created before it are left out (a request
+                without `createdTime` is kept). None: any age.
+            size: how many search results to look at.
+
+        Raises:
+            ValueError: `since` is naive.
+            ServiceOpsError: the search failed (see `errors`).
+        """
+        if since is not None and since.utcoffset() is None:
+            raise ValueError("find_requests: since must be timezone-aware")
+        result = await self.search_requests(
+            qual_details(subject_equals(subject)), size=size, sort_by="createdTime"
+        )
+        wanted = None if requester is None else requester.lower()
+        found = []
+        for request in result.items:
+            created_at = request.created_at
+            if (
+                request.subject == subject
+                and (wanted is None or (request.requester_email or "").lower() == wanted)
+                and (since is None or created_at is None or created_at >= since)
+            ):
+                found.append(request)
+        return found
 
     async def add_note(
         self, request_id: int, text: str, *, conversation_type: str = "note"
