@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.config import FormConfig
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     OTHER_USER,
     USER,

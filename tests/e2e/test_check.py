@@ -24,7 +24,7 @@ import pytest
 import stamina
 
 from bot.check import REQUIRED_SCOPES, Check, report, run_check, run_checks
-from tests.e2e.conftest import make_settings
+from tests.e2e.harness import make_settings
 from tests.fakes.environment import bot_environment
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack

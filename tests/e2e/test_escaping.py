@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     OTHER_USER,
     USER,
     Harness,

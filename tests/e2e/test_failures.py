@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config import FormConfig
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     USER,
     Harness,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import ChannelDefaults, FormConfig
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     USER,
     Harness,

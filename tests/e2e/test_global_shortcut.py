@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     USER,
     USER_EMAIL,
     Harness,

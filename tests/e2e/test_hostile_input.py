@@ -32,7 +32,7 @@ from bot.config import FormConfig
 from bot.slack import ids
 from tests.data import hostile
 from tests.data.hostile import Case
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     Harness,
     ListenerRuns,

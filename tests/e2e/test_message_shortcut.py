@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     OTHER_USER,
     USER,

@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import cli
 from bot.logs import setup_logging
 from bot.slack import runner
-from tests.e2e.conftest import CHANNEL, USER, Harness
+from tests.e2e.harness import CHANNEL, USER, Harness
 from tests.fakes import slack_requests as sr
 
 SUBJECT = "Badge reader at door B is dead"

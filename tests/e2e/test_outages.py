@@ -26,7 +26,7 @@ from bot.config import FormConfig
 from bot.slack import ids
 from bot.slack.app import create_app
 from bot.slack.runner import serve_http
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     USER,
     Harness,

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import CHANNEL, Harness, text_of
+from tests.e2e.harness import CHANNEL, Harness, text_of
 from tests.fakes.environment import bot_environment
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack

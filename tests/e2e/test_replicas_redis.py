@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.slack import ids
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     CHANNEL,
     OTHER_USER,
     USER,

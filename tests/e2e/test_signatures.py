@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHANNEL, USER, Harness, ListenerRuns
+from tests.e2e.harness import CHANNEL, USER, Harness, ListenerRuns
 from tests.fakes import slack_requests as sr
 
 

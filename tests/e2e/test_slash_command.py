@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import CHANNEL, USER, USER_EMAIL, Harness, text_of
+from tests.e2e.harness import CHANNEL, USER, USER_EMAIL, Harness, text_of
 
 
 async def test_command_opens_prefilled_form_and_posts_ticket_in_channel(app: Harness) -> None:

@@ -21,7 +21,7 @@ from bot.config import FormConfig
 from bot.core.dedupe import Claim
 from bot.slack.app import BotApp, create_app
 from bot.slack.runner import StartupError, serve_socket
-from tests.e2e.conftest import CHANNEL, USER, USER_EMAIL, make_settings, text_of
+from tests.e2e.harness import CHANNEL, USER, USER_EMAIL, make_settings, text_of
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
