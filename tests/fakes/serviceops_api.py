@@ -27,6 +27,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer
+
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HTML_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1><hr>nginx</body></html>"
 
@@ -95,7 +97,7 @@ class FakeServiceOps:
         self._protocols: set[object] = set()
         self._ids = itertools.count(60)
         self._numbers = itertools.count(40)
-        self._runner: web.AppRunner | None = None
+        self._server = LoopbackServer(shutdown_timeout=0.2)
         self.url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -107,16 +109,11 @@ class FakeServiceOps:
         app.router.add_get("/api/v1/request/{id:\\d+}", self._get)
         app.router.add_post("/api/v1/request/search/byqual", self._search)
         app.router.add_post("/api/v1/request/{id:\\d+}/conversation", self._note)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.2).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        await self._server.start(app)
+        self.url = self._server.url
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()

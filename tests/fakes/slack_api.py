@@ -46,6 +46,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bot.check import REQUIRED_SCOPES
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 Handler = Callable[[JSON], Awaitable[JSON] | JSON]
@@ -482,8 +483,7 @@ class FakeSlack:
         self._failures: dict[str, list[SlackError]] = {}
         self._handlers: dict[str, Handler] = {}
         self._condition: asyncio.Condition | None = None
-        self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._server = LoopbackServer(on_connection=self._connection_made)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -492,26 +492,13 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{token}", self._handle_response_url)
         self._condition = asyncio.Condition()
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        server = self._runner.server
-        assert server is not None
-        # aiohttp's web.Server is told about each accepted connection; count them there.
-        original = server.connection_made
-
-        def connection_made(handler: Any, transport: Any) -> None:
-            self.connections_opened += 1
-            original(handler, transport)
-
-        server.connection_made = connection_made  # type: ignore[method-assign]
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        await self._server.start(app)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
+
+    def _connection_made(self) -> None:
+        self.connections_opened += 1
 
     async def __aenter__(self) -> FakeSlack:
         await self.start()
@@ -522,7 +509,7 @@ class FakeSlack:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return self._server.url
 
     @property
     def api_url(self) -> str:

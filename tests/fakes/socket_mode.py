@@ -37,6 +37,7 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack, SlackError
 
 JSON = dict[str, Any]
@@ -65,8 +66,7 @@ class FakeSocketMode:
         self._tickets: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
         self._condition: asyncio.Condition | None = None
-        self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._server = LoopbackServer(shutdown_timeout=0.5)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -74,19 +74,14 @@ class FakeSocketMode:
         app = web.Application()
         app.router.add_get("/link/", self._link)
         self._condition = asyncio.Condition()
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5).start()
-        self._port = self._runner.addresses[0][1]
+        await self._server.start(app)
         self.slack.handle("apps.connections.open", self._connections_open)
         self._accept_app_token()
 
     async def stop(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -101,7 +96,7 @@ class FakeSocketMode:
         """A fresh single-use URL for one WebSocket connection."""
         ticket = secrets.token_hex(16)
         self._tickets.add(ticket)
-        return {"url": f"ws://127.0.0.1:{self._port}/link/?ticket={ticket}"}
+        return {"url": f"ws://127.0.0.1:{self._server.port}/link/?ticket={ticket}"}
 
     def _accept_app_token(self) -> None:
         # FakeSlack checks every call against its bot token before any handler runs, and a
