@@ -15,7 +15,7 @@ import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import ConfigError, Settings, load_form_config, load_settings
+from bot.config import ConfigError, Settings, SlackSettings, load_form_config, load_settings
 from bot.serviceops import AuthenticationError, ServiceOpsError
 from bot.services import build_serviceops_client
 from bot.slack.runner import StartupError, verify_app_token
@@ -44,26 +44,28 @@ class Check:
 async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Check]:
     """Every check, in the order an admin would fix them."""
     results: list[Check] = []
-    chosen = settings.mode(mode)
-    problems = settings.check_mode(chosen)
-    label = (
-        "Socket Mode (SLACK_APP_TOKEN)"
-        if chosen == "socket"
-        else f"HTTP mode (PORT {settings.port})"
-    )
-    results.append(Check(not problems, f"Run mode: {label}", " ".join(problems)))
-    results += await _slack_checks(settings)
-    if chosen == "socket" and settings.slack_app_token is not None:
-        results.append(await _app_token_check(settings))
+    slack = settings.slack
+    if slack is None:
+        results.append(Check(True, "Slack not configured (SLACK_BOT_TOKEN not set): skipped"))
+    else:
+        chosen = settings.mode(mode)
+        problems = settings.check_mode(chosen)
+        label = (
+            "Socket Mode (SLACK_APP_TOKEN)"
+            if chosen == "socket"
+            else f"HTTP mode (PORT {settings.port})"
+        )
+        results.append(Check(not problems, f"Run mode: {label}", " ".join(problems)))
+        results += await _slack_checks(slack)
+        if chosen == "socket" and slack.app_token is not None:
+            results.append(await _app_token_check(slack))
     results += await _serviceops_checks(settings)
     results.append(_form_check(settings))
     return results
 
 
-async def _slack_checks(settings: Settings) -> list[Check]:
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-    )
+async def _slack_checks(slack: SlackSettings) -> list[Check]:
+    client = AsyncWebClient(token=slack.bot_token.get_secret_value(), base_url=slack.api_url)
     try:
         response = await client.auth_test()
     except SlackApiError as exc:
@@ -80,7 +82,7 @@ async def _slack_checks(settings: Settings) -> list[Check]:
         return [
             Check(
                 False,
-                f"Slack reachable at {settings.slack_api_url}",
+                f"Slack reachable at {slack.api_url}",
                 f"{type(exc).__name__}: check the network, proxy and SLACK_API_URL.",
             )
         ]
@@ -105,12 +107,12 @@ async def _slack_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-async def _app_token_check(settings: Settings) -> Check:
+async def _app_token_check(slack: SlackSettings) -> Check:
     """Socket Mode: Slack accepts the app-level token (`apps.connections.open`)."""
-    assert settings.slack_app_token is not None
-    client = AsyncWebClient(base_url=settings.slack_api_url)
+    assert slack.app_token is not None
+    client = AsyncWebClient(base_url=slack.api_url)
     try:
-        await verify_app_token(client, settings.slack_app_token.get_secret_value())
+        await verify_app_token(client, slack.app_token.get_secret_value())
     except StartupError as exc:
         return Check(False, "Slack app-level token (Socket Mode)", str(exc))
     except Exception as exc:  # noqa: BLE001 (network trouble of any kind is one ✗ line)

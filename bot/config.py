@@ -2,15 +2,22 @@
 
 Everything the bot can be told lives here, so no other module reads `os.environ`.
 `Settings` holds connections and secrets; `FormConfig` (from the `BOT_CONFIG` TOML file)
-holds the choices the modal offers and per-channel defaults.
+holds the choices the modal offers and per-channel (per-conversation) defaults.
+
+The environment stays flat (`SLACK_BOT_TOKEN`, `SERVICEOPS_URL`, ...: a public contract), and so
+do `Settings`' fields. Code reads it by part through typed, read-only sections:
+`settings.slack` (None when Slack is not configured), `settings.serviceops`, `settings.server`
+and `settings.cache`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -31,6 +38,9 @@ DEFAULT_IMPACTS = ("Low", "On User", "On Department", "On Business")
 
 CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,}$")
 
+Platform = Literal["slack", "teams"]
+"""Chat platforms a `[channels."<platform>:<id>"]` key of `BOT_CONFIG` can name."""
+
 
 class ConfigError(Exception):
     """The configuration cannot be used; `problems` lists each issue as a sentence to act on."""
@@ -40,8 +50,95 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
 
 
+class SlackSettings(BaseModel):
+    """The Slack surface: present only when `SLACK_BOT_TOKEN` is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bot_token: SecretStr
+    app_token: SecretStr | None
+    """Set: Socket Mode by default."""
+    signing_secret: SecretStr | None
+    """Required in HTTP mode."""
+    api_url: str
+    reply_privately: bool
+    """Announce `/ticket` results only to the person instead of in the channel."""
+
+
+class ServiceOpsSettings(BaseModel):
+    """The ServiceOps server and how the bot signs in to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    """Base URL, without a trailing slash."""
+    client_id: str | None
+    client_secret: SecretStr | None
+    username: str | None
+    password: SecretStr | None
+    api_key: SecretStr | None
+    ca_bundle: Path | None
+    connect_timeout: float
+    read_timeout: float
+    portal_url_template: str
+    token_path: str
+    api_path: str
+    source: str | None
+
+    @property
+    def uses_api_key(self) -> bool:
+        return self.api_key is not None
+
+
+class ServerSettings(BaseModel):
+    """The process: where its HTTP and health endpoints listen, and how it logs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    port: int
+    host: str
+    health_port: int | None
+    log_level: str
+    log_format: Literal["text", "json"]
+
+
+class CacheSettings(BaseModel):
+    """The cache shared by replicas (tokens, e-mail cache, de-duplication)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+
+
+@dataclass(frozen=True)
+class _Surface:
+    """A chat surface, as far as settings go: the variable that turns it on and its others."""
+
+    name: str
+    enabled_by: str
+    how: str
+    """What to set `enabled_by` to, completing "set SLACK_BOT_TOKEN to …"."""
+    only_with: tuple[str, ...]
+    """Its other variables, which mean nothing without `enabled_by`."""
+
+
+# At least one must be configured. A surface is one line here (and its fields in `Settings`).
+SURFACES = (
+    _Surface(
+        "Slack",
+        "SLACK_BOT_TOKEN",
+        "the Slack app's Bot User OAuth Token (xoxb-…)",
+        ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"),
+    ),
+)
+
+
 class Settings(BaseSettings):
-    """Process settings. Field names map to the upper-case environment variables."""
+    """Process settings. Field names map to the upper-case environment variables.
+
+    The fields are flat like the environment; read them by part through the sections
+    `slack`, `serviceops`, `server` and `cache`.
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -52,7 +149,13 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    slack_bot_token: SecretStr
+    if TYPE_CHECKING:
+        # None when Slack is not configured. The type checker is told `SecretStr` only so that
+        # Slack code written while Slack was mandatory reads it unchanged; new code reads
+        # `settings.slack`, which is None when Slack is not configured.
+        slack_bot_token: SecretStr
+    else:
+        slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
@@ -85,7 +188,9 @@ class Settings(BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         token = value.get_secret_value()
         if not token.startswith("xoxb-") or token == "xoxb-":
             raise ValueError("must be a bot token starting with xoxb-")
@@ -132,24 +237,82 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _one_serviceops_auth(self) -> Self:
-        problem = _credentials_problem(self)
-        if problem:
-            raise ValueError(problem)
+    def _surfaces_and_serviceops_auth(self) -> Self:
+        problems = _cross_field_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
     def uses_api_key(self) -> bool:
         return self.serviceops_api_key is not None
 
+    # ----------------------------------------------------------------------- sections
+
+    @property
+    def slack(self) -> SlackSettings | None:
+        """The Slack section, or None when Slack is not configured (`SLACK_BOT_TOKEN` unset)."""
+        token: SecretStr | None = self.slack_bot_token
+        if token is None:
+            return None
+        return SlackSettings(
+            bot_token=token,
+            app_token=self.slack_app_token,
+            signing_secret=self.slack_signing_secret,
+            api_url=self.slack_api_url,
+            reply_privately=self.reply_privately,
+        )
+
+    @property
+    def serviceops(self) -> ServiceOpsSettings:
+        return ServiceOpsSettings(
+            url=self.serviceops_url,
+            client_id=self.serviceops_client_id,
+            client_secret=self.serviceops_client_secret,
+            username=self.serviceops_username,
+            password=self.serviceops_password,
+            api_key=self.serviceops_api_key,
+            ca_bundle=self.serviceops_ca_bundle,
+            connect_timeout=self.serviceops_connect_timeout,
+            read_timeout=self.serviceops_read_timeout,
+            portal_url_template=self.serviceops_portal_url_template,
+            token_path=self.serviceops_token_path,
+            api_path=self.serviceops_api_path,
+            source=self.serviceops_source,
+        )
+
+    @property
+    def server(self) -> ServerSettings:
+        return ServerSettings(
+            port=self.port,
+            host=self.host,
+            health_port=self.health_port,
+            log_level=self.log_level,
+            log_format=self.log_format,
+        )
+
+    @property
+    def cache(self) -> CacheSettings:
+        return CacheSettings(url=self.cache_url)
+
+    # ----------------------------------------------------------------------- Slack run mode
+
     def mode(self, forced: str | None = None) -> Literal["socket", "http"]:
-        """The run mode: forced by `--mode`, else Socket Mode when an app token is set."""
+        """Slack's run mode: forced by `--mode`, else Socket Mode when an app token is set.
+
+        Without Slack there is no Socket Mode to choose: "http" unless forced.
+        """
         if forced in ("socket", "http"):
             return forced  # type: ignore[return-value]
         return "socket" if self.slack_app_token else "http"
 
     def check_mode(self, mode: str) -> list[str]:
-        """Problems that prevent running in `mode`, as sentences."""
+        """Problems that prevent Slack from running in `mode`, as sentences.
+
+        None when Slack is not configured: its mode then has nothing to check.
+        """
+        if self.slack is None:
+            return []
         if mode == "http" and not self.slack_signing_secret:
             return [
                 "SLACK_SIGNING_SECRET is required in HTTP mode: copy it from your Slack app's "
@@ -163,20 +326,63 @@ class Settings(BaseSettings):
         return []
 
 
-class _Credentials(BaseSettings):
-    """Only the ServiceOps credentials, read leniently, to report them alongside other errors
-    (pydantic runs `Settings`' cross-field check only once every field is valid)."""
+class _CrossField(BaseSettings):
+    """Only what `Settings`' cross-field checks read, leniently, to report those problems
+    alongside other errors (pydantic runs them only once every field is valid)."""
 
     model_config = Settings.model_config
 
-    serviceops_client_id: str | None = None
-    serviceops_client_secret: str | None = None
-    serviceops_username: str | None = None
-    serviceops_password: str | None = None
-    serviceops_api_key: str | None = None
+    slack_bot_token: Any = None
+    slack_app_token: Any = None
+    slack_signing_secret: Any = None
+    serviceops_client_id: Any = None
+    serviceops_client_secret: Any = None
+    serviceops_username: Any = None
+    serviceops_password: Any = None
+    serviceops_api_key: Any = None
 
 
-def _credentials_problem(values: Settings | _Credentials) -> str | None:
+def _cross_field_problems(values: Settings | _CrossField) -> list[str]:
+    """Problems between settings: no chat surface, a surface's leftovers, ServiceOps sign-in."""
+    problems = _surface_problems(values)
+    credentials = _credentials_problem(values)
+    if credentials:
+        problems.append(credentials)
+    return problems
+
+
+def _is_set(values: Settings | _CrossField, name: str) -> bool:
+    value = getattr(values, name.lower())
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    # `xapp-` alone is `.env.example`'s placeholder: Settings reads it as unset too.
+    return value is not None and value not in ("", "xapp-")
+
+
+def _surface_problems(values: Settings | _CrossField) -> list[str]:
+    problems = []
+    if not any(_is_set(values, surface.enabled_by) for surface in SURFACES):
+        ways = ", or ".join(
+            f"set {surface.enabled_by} to {surface.how} to run in {surface.name}"
+            for surface in SURFACES
+        )
+        problems.append(f"No chat surface is configured: {ways}")
+    for surface in SURFACES:
+        if _is_set(values, surface.enabled_by):
+            continue
+        leftovers = [name for name in surface.only_with if _is_set(values, name)]
+        if leftovers:
+            one = len(leftovers) == 1
+            problems.append(
+                f"{' and '.join(leftovers)} {'is' if one else 'are'} set but "
+                f"{surface.enabled_by} is not, so {surface.name} is not configured and "
+                f"{'it' if one else 'they'} would be ignored: set {surface.enabled_by} too, "
+                f"or remove {'it' if one else 'them'}"
+            )
+    return problems
+
+
+def _credentials_problem(values: Settings | _CrossField) -> str | None:
     if values.serviceops_api_key is not None:
         return None
     oauth = {
@@ -196,30 +402,30 @@ def _credentials_problem(values: Settings | _Credentials) -> str | None:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning validation errors into one `ConfigError` with every problem."""
+    """Read settings, turning validation errors into one `ConfigError` with every problem:
+    chat surfaces first, then each setting, then ServiceOps credentials."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = _describe(exc)
-    if not any("ServiceOps credentials" in problem for problem in problems):
-        names = set(_Credentials.model_fields) | {"_env_file"}
-        credentials = _Credentials(**{k: v for k, v in overrides.items() if k in names})  # type: ignore[arg-type]
-        problem = _credentials_problem(credentials)
-        if problem:
-            problems.append(f"{problem} (see {README_SETTINGS}).")
-    raise ConfigError(problems)
+        field_problems = _describe(exc)
+    # Cross-field problems are read again leniently: pydantic skipped them if a field failed.
+    names = set(_CrossField.model_fields) | {"_env_file"}
+    lenient = _CrossField(**{k: v for k, v in overrides.items() if k in names})
+    see = f" (see {README_SETTINGS})."
+    surfaces = [problem + see for problem in _surface_problems(lenient)]
+    credentials = _credentials_problem(lenient)
+    raise ConfigError([*surfaces, *field_problems, *([credentials + see] if credentials else [])])
 
 
 def _describe(exc: ValidationError) -> list[str]:
+    """One sentence per invalid or missing setting (cross-field problems are left to the caller)."""
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         name = "_".join(str(part) for part in error["loc"]).upper()
+        if not name:
+            continue
         if error["type"] == "missing":
             problems.append(f"{name} is not set (see {README_SETTINGS}).")
-        elif not name:
-            problems.append(
-                f"{error['msg'].removeprefix('Value error, ')} (see {README_SETTINGS})."
-            )
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{name} {message} (see {README_SETTINGS}).")
@@ -258,6 +464,8 @@ class FormConfig(BaseModel):
     """Sent as `categoryName` on every request when set."""
     max_tags: int = Field(default=10, ge=0, le=50)
     channels: dict[str, ChannelDefaults] = Field(default_factory=dict)
+    """Keyed by a Slack channel id (`C0123ABCD`, or `slack:C0123ABCD`) or by another platform's
+    conversation id after its name (`teams:19:…@thread.tacv2`)."""
 
     @field_validator("priorities", "urgencies", "impacts", "departments")
     @classmethod
@@ -278,20 +486,23 @@ class FormConfig(BaseModel):
             ("default_urgency", self.default_urgency, self.urgencies),
             ("default_impact", self.default_impact, self.impacts),
         ]
-        for channel_id, defaults in self.channels.items():
-            if not CHANNEL_ID.match(channel_id):
+        for key, defaults in self.channels.items():
+            where = f"channels.{_toml_key(key)}"
+            problem = _channel_key_problem(key)
+            if problem:
+                problems.append(f"[{where}] {problem}")
+            elif key.startswith("slack:") and key.removeprefix("slack:") in self.channels:
+                plain = key.removeprefix("slack:")
                 problems.append(
-                    f"[channels.{channel_id}] is not a Slack channel id (like C0123ABCD)"
+                    f"[channels.{plain}] and [{where}] name the same Slack channel: keep one"
                 )
             checks += [
-                (f"channels.{channel_id}.priority", defaults.priority, self.priorities),
-                (f"channels.{channel_id}.urgency", defaults.urgency, self.urgencies),
-                (f"channels.{channel_id}.impact", defaults.impact, self.impacts),
+                (f"{where}.priority", defaults.priority, self.priorities),
+                (f"{where}.urgency", defaults.urgency, self.urgencies),
+                (f"{where}.impact", defaults.impact, self.impacts),
             ]
             if self.departments:
-                checks.append(
-                    (f"channels.{channel_id}.department", defaults.department, self.departments)
-                )
+                checks.append((f"{where}.department", defaults.department, self.departments))
         for name, value, choices in checks:
             if value is not None and value not in choices:
                 problems.append(f"{name} = {value!r} is not one of {choices}")
@@ -299,9 +510,22 @@ class FormConfig(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
-    def defaults_for(self, channel_id: str | None) -> ChannelDefaults:
-        """Preselected values for a channel, falling back to the global defaults."""
-        specific = self.channels.get(channel_id or "", ChannelDefaults())
+    def defaults_for(
+        self, conversation: str | None, *, platform: Platform = "slack"
+    ) -> ChannelDefaults:
+        """Preselected values for a conversation, falling back to the global defaults.
+
+        Slack looks up the plain channel id (or its `slack:` key); another platform looks up
+        `"{platform}:{conversation}"`.
+        """
+        keys = []
+        if conversation:
+            # A Slack id has no colon: `teams:…` passed as a Slack id must not find Teams' entry.
+            if platform == "slack" and ":" not in conversation:
+                keys.append(conversation)
+            keys.append(f"{platform}:{conversation}")
+        found = (self.channels[key] for key in keys if key in self.channels)
+        specific = next(found, ChannelDefaults())
         return ChannelDefaults(
             department=specific.department,
             priority=specific.priority or self.default_priority,
@@ -309,6 +533,31 @@ class FormConfig(BaseModel):
             impact=specific.impact or self.default_impact,
             tags=list(specific.tags),
         )
+
+
+def _channel_key_problem(key: str) -> str | None:
+    """What is wrong with a `[channels.…]` key, or None when it names a conversation."""
+    platform, colon, conversation = key.partition(":")
+    if not colon:
+        if CHANNEL_ID.match(key):
+            return None
+    elif platform == "slack":
+        if CHANNEL_ID.match(conversation):
+            return None
+        return "is not a Slack channel id after slack: (like slack:C0123ABCD)"
+    elif platform == "teams":
+        if conversation and not re.search(r"\s", conversation):
+            return None
+        return "needs a Teams conversation id after teams: (like teams:19:…@thread.tacv2)"
+    return (
+        "is not a Slack channel id (like C0123ABCD) or a prefixed key like "
+        '"teams:19:…@thread.tacv2"'
+    )
+
+
+def _toml_key(key: str) -> str:
+    """`key` as written in a TOML table header: bare when it can be, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def load_form_config(path: Path | None) -> FormConfig:

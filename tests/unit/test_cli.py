@@ -16,6 +16,11 @@ import pytest
 
 import bot
 
+NO_SURFACE = (
+    "No chat surface is configured: set SLACK_BOT_TOKEN to the Slack app's Bot User OAuth Token "
+    "(xoxb-…) to run in Slack (see README.md#configuration)."
+)
+
 BIN = Path(sys.executable).parent
 SCRIPT = shutil.which("serviceops-bot", path=str(BIN))
 
@@ -54,10 +59,32 @@ def test_missing_settings_exit_2_listing_every_one(
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert f"  - {NO_SURFACE}" in result.stderr.splitlines()
     assert "SERVICEOPS_URL is not set" in result.stderr
     assert "README.md" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [[], ["run", "--mode", "socket"]])
+def test_no_chat_surface_exits_2_naming_slack_and_its_leftovers(
+    entry: list[str], args: list[str], tmp_path: Path
+) -> None:
+    settings = {
+        "SERVICEOPS_URL": "https://desk.example.com",
+        "SERVICEOPS_API_KEY": "api-key-secretpart",
+        "SLACK_APP_TOKEN": "xapp-1-A1-1-secretpart",
+    }
+
+    result = run([*entry, *args], tmp_path, settings)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[1:3] == [
+        f"  - {NO_SURFACE}",
+        "  - SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not, so Slack is not configured and "
+        "it would be ignored: set SLACK_BOT_TOKEN too, or remove it (see README.md#configuration).",
+    ]
+    assert "secretpart" not in result.stderr + result.stdout
 
 
 def test_http_mode_without_signing_secret_exits_2(entry: list[str], tmp_path: Path) -> None:
@@ -118,7 +145,34 @@ def test_check_with_missing_settings_exits_1_with_cross_lines(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
-    assert "✗ SLACK_BOT_TOKEN is not set (see README.md#configuration)." in lines
+    assert f"✗ {NO_SURFACE}" in lines
     assert "✗ SERVICEOPS_URL is not set (see README.md#configuration)." in lines
     assert lines[-1] == "Some checks failed."
     assert not any(line.startswith("✓") for line in lines)
+
+
+async def test_check_skips_slack_when_it_is_not_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot import check
+    from bot.config import Settings
+
+    async def serviceops_ok(settings: Settings) -> list[check.Check]:
+        return [check.Check(True, "ServiceOps (not called here)")]
+
+    monkeypatch.setattr(check, "_serviceops_checks", serviceops_ok)
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-1",
+        slack_api_url="http://127.0.0.1:9/",  # were it asked, Slack would fail, not answer
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+    ).model_copy(update={"slack_bot_token": None})
+
+    results = await check.run_checks(settings, mode="socket")
+
+    assert [(r.ok, r.what) for r in results] == [
+        (True, "Slack not configured (SLACK_BOT_TOKEN not set): skipped"),
+        (True, "ServiceOps (not called here)"),
+        (True, "Form configuration: defaults (BOT_CONFIG not set)"),
+    ]

@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
 from bot.config import (
     DEFAULT_IMPACTS,
     DEFAULT_PRIORITIES,
     DEFAULT_URGENCIES,
+    CacheSettings,
     ChannelDefaults,
     ConfigError,
     FormConfig,
+    ServerSettings,
+    ServiceOpsSettings,
     Settings,
+    SlackSettings,
     load_form_config,
     load_settings,
 )
@@ -89,17 +94,19 @@ ALL_CREDENTIALS_MISSING = (
 )
 
 
+NO_SURFACE = (
+    "No chat surface is configured: set SLACK_BOT_TOKEN to the Slack app's Bot User OAuth Token "
+    f"(xoxb-…) to run in Slack {SEE}"
+)
+
+
 def test_missing_token_url_and_credentials_are_listed_together() -> None:
-    assert problems() == [
-        f"SLACK_BOT_TOKEN is not set {SEE}",
-        f"SERVICEOPS_URL is not set {SEE}",
-        ALL_CREDENTIALS_MISSING,
-    ]
+    assert problems() == [NO_SURFACE, f"SERVICEOPS_URL is not set {SEE}", ALL_CREDENTIALS_MISSING]
 
 
 def test_incomplete_credentials_are_listed_with_other_problems() -> None:
     found = problems(serviceops_client_id="Bot-client", serviceops_api_key=None)
-    assert f"SLACK_BOT_TOKEN is not set {SEE}" in found
+    assert NO_SURFACE in found
     assert any("missing: SERVICEOPS_CLIENT_SECRET" in p for p in found)
     assert not any("missing: SERVICEOPS_CLIENT_ID" in p for p in found)
 
@@ -328,10 +335,184 @@ def test_dotenv_problems_use_the_same_sentences(
         load_settings()
 
     assert caught.value.problems == [
-        f"SLACK_BOT_TOKEN is not set {SEE}",
+        NO_SURFACE,
         f"SERVICEOPS_URL is not set {SEE}",
         ALL_CREDENTIALS_MISSING,
     ]
+
+
+# --------------------------------------------------------------------------- chat surfaces
+
+SERVICEOPS_ONLY = {"serviceops_url": "https://desk.example.com", "serviceops_api_key": "k"}
+
+
+def test_no_chat_surface_is_the_only_problem_when_serviceops_is_complete() -> None:
+    assert problems(**SERVICEOPS_ONLY) == [NO_SURFACE]
+
+
+def test_no_chat_surface_is_refused_by_settings_itself() -> None:
+    with pytest.raises(ValidationError, match="No chat surface is configured"):
+        Settings(_env_file=None, **SERVICEOPS_ONLY)
+
+
+def test_slack_only_settings_without_the_bot_token_are_named() -> None:
+    found = problems(
+        slack_app_token="xapp-1-A111-222-abcdef",
+        slack_signing_secret="signing-secret-value",
+        **SERVICEOPS_ONLY,
+    )
+
+    assert found == [
+        NO_SURFACE,
+        "SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set but SLACK_BOT_TOKEN is not, so Slack "
+        "is not configured and they would be ignored: set SLACK_BOT_TOKEN too, or remove them "
+        + SEE,
+    ]
+
+
+def test_one_slack_leftover_is_named_alongside_field_problems() -> None:
+    found = problems(
+        slack_signing_secret="signing-secret-value", serviceops_url="desk", serviceops_api_key="k"
+    )
+
+    assert found == [
+        NO_SURFACE,
+        "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not, so Slack is not configured and "
+        f"it would be ignored: set SLACK_BOT_TOKEN too, or remove it {SEE}",
+        "SERVICEOPS_URL must be an http:// or https:// URL, e.g. https://desk.example.com " + SEE,
+    ]
+    assert "signing-secret-value" not in "\n".join(found)
+
+
+def test_app_token_placeholder_alone_is_not_a_leftover() -> None:
+    """`.env.example` ships `SLACK_APP_TOKEN=xapp-`: unfilled, it is not a setting to report."""
+    assert problems(slack_app_token="xapp-", **SERVICEOPS_ONLY) == [NO_SURFACE]
+
+
+def test_invalid_bot_token_is_not_reported_as_no_surface() -> None:
+    assert problems(slack_bot_token="xoxp-user-token", **SERVICEOPS_ONLY) == [
+        f"SLACK_BOT_TOKEN must be a bot token starting with xoxb- {SEE}"
+    ]
+
+
+def test_without_slack_the_run_mode_has_nothing_to_check() -> None:
+    # Not reachable through `load_settings` until another surface exists; the code must not crash.
+    without_slack = settings(slack_signing_secret=None).model_copy(
+        update={"slack_bot_token": None, "slack_app_token": None}
+    )
+
+    assert without_slack.slack is None
+    assert without_slack.mode() == "http"
+    assert without_slack.check_mode("http") == []
+    assert without_slack.check_mode("socket") == []
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def test_slack_section_holds_the_slack_settings_without_prefix() -> None:
+    built = settings(
+        slack_signing_secret="signing-secret-value",
+        slack_api_url="https://slack-gov.com/api",
+        reply_privately=True,
+    )
+
+    assert built.slack == SlackSettings(
+        bot_token=SecretStr("xoxb-1111-2222-abcdef"),
+        app_token=SecretStr("xapp-1-A111-222-abcdef"),
+        signing_secret=SecretStr("signing-secret-value"),
+        api_url="https://slack-gov.com/api/",
+        reply_privately=True,
+    )
+    assert built.slack.bot_token.get_secret_value() == "xoxb-1111-2222-abcdef"
+
+
+def test_slack_section_is_none_when_slack_is_not_configured() -> None:
+    assert settings().model_copy(update={"slack_bot_token": None}).slack is None
+
+
+def test_serviceops_section_holds_url_credentials_and_connection(tmp_path: Path) -> None:
+    ca = tmp_path / "desk-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    built = settings(
+        serviceops_url="https://desk.example.com/",
+        serviceops_api_key=None,
+        serviceops_ca_bundle=str(ca),
+        serviceops_read_timeout=12,
+        serviceops_source="Chat",
+        **OAUTH,
+    )
+
+    assert built.serviceops == ServiceOpsSettings(
+        url="https://desk.example.com",
+        client_id="client-1",
+        client_secret=SecretStr("client-secret-value"),
+        username="bot@example.com",
+        password=SecretStr("password-value"),
+        api_key=None,
+        ca_bundle=ca,
+        connect_timeout=5.0,
+        read_timeout=12.0,
+        portal_url_template="{base}/t/request/view/{id}",
+        token_path="/api/oauth/token",
+        api_path="/api/v1",
+        source="Chat",
+    )
+    assert not built.serviceops.uses_api_key
+    assert settings().serviceops.uses_api_key
+
+
+def test_server_and_cache_sections() -> None:
+    built = settings(
+        port=8081,
+        host="127.0.0.1",
+        health_port=8080,
+        log_level="DEBUG",
+        log_format="json",
+        cache_url="redis://cache:6379/0",
+    )
+
+    assert built.server == ServerSettings(
+        port=8081, host="127.0.0.1", health_port=8080, log_level="DEBUG", log_format="json"
+    )
+    assert built.cache == CacheSettings(url="redis://cache:6379/0")
+
+
+def test_sections_are_read_only() -> None:
+    built = settings()
+    assert built.slack is not None
+
+    with pytest.raises(ValidationError):
+        built.slack.bot_token = SecretStr("xoxb-other")  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        built.serviceops.url = "https://other.example.com"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        built.server.port = 1  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        built.cache.url = "memory://"  # type: ignore[misc]
+
+
+def test_sections_follow_the_flat_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment stays flat: the same variables fill the sections."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-env",
+        "SLACK_SIGNING_SECRET": "signing-env",
+        "SERVICEOPS_URL": "https://desk.example.com",
+        "SERVICEOPS_API_KEY": "key-env",
+        "PORT": "8082",
+        "CACHE_URL": "redis://cache:6379/1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    built = load_settings()
+
+    assert built.slack is not None
+    assert built.slack.bot_token.get_secret_value() == "xoxb-env"
+    assert built.slack.app_token is None
+    assert built.serviceops.url == built.serviceops_url == "https://desk.example.com"
+    assert built.server.port == built.port == 8082
+    assert built.cache.url == "redis://cache:6379/1"
 
 
 def test_secrets_never_appear_in_repr_or_str() -> None:
@@ -348,6 +529,7 @@ def test_secrets_never_appear_in_repr_or_str() -> None:
     )
 
     shown = repr(built) + str(built) + repr(built.model_dump())
+    shown += repr(built.slack) + repr(built.serviceops)
     for value in secret_values.values():
         assert value not in shown
     assert built.serviceops_password is not None
@@ -467,8 +649,88 @@ def test_bad_channel_id_is_refused(tmp_path: Path) -> None:
 
     assert found == [
         f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: file: [channels.general] is not a Slack "
-        "channel id (like C0123ABCD)."
+        'channel id (like C0123ABCD) or a prefixed key like "teams:19:…@thread.tacv2".'
     ]
+
+
+TEAMS_CHANNEL = "19:abc123@thread.tacv2"
+
+
+def test_teams_and_slack_prefixed_keys_are_accepted(tmp_path: Path) -> None:
+    form = load_form_config(
+        write(
+            tmp_path,
+            f"""
+            departments = ["IT", "HR"]
+
+            [channels.C0123ABCD]
+            department = "IT"
+
+            [channels."slack:G0PRIVATE1"]
+            department = "HR"
+
+            [channels."teams:{TEAMS_CHANNEL}"]
+            department = "HR"
+            priority = "High"
+
+            [channels."teams:a:1AbC-personal-chat"]
+            tags = ["personal"]
+            """,
+        )
+    )
+
+    assert set(form.channels) == {
+        "C0123ABCD",
+        "slack:G0PRIVATE1",
+        f"teams:{TEAMS_CHANNEL}",
+        "teams:a:1AbC-personal-chat",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        # An unprefixed key is a Slack channel id or nothing: a pasted Teams id needs `teams:`.
+        (
+            TEAMS_CHANNEL,
+            'is not a Slack channel id (like C0123ABCD) or a prefixed key like "teams:',
+        ),
+        ("c0123abcd", "is not a Slack channel id (like C0123ABCD) or a prefixed key"),
+        ("U0123ABCD", "is not a Slack channel id (like C0123ABCD) or a prefixed key"),
+        (f"msteams:{TEAMS_CHANNEL}", "is not a Slack channel id (like C0123ABCD) or a prefixed"),
+        ("slack:general", "is not a Slack channel id after slack: (like slack:C0123ABCD)"),
+        ("teams:", "needs a Teams conversation id after teams: (like teams:19:…@thread.tacv2)"),
+        ("teams:19:a b@thread.tacv2", "needs a Teams conversation id after teams:"),
+    ],
+)
+def test_bad_channel_keys_are_refused_one_sentence_each(
+    tmp_path: Path, key: str, problem: str
+) -> None:
+    (found,) = form_problems(tmp_path, f'[channels."{key}"]\npriority = "High"\n')
+
+    shown = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+    assert found.startswith(
+        f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: file: [channels.{shown}] {problem}"
+    )
+
+
+def test_same_slack_channel_with_and_without_prefix_is_refused(tmp_path: Path) -> None:
+    found = form_problems(
+        tmp_path, '[channels.C0123ABCD]\ntags = ["a"]\n[channels."slack:C0123ABCD"]\ntags = ["b"]\n'
+    )
+
+    assert found == [
+        f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: file: [channels.C0123ABCD] and "
+        '[channels."slack:C0123ABCD"] name the same Slack channel: keep one.'
+    ]
+
+
+def test_prefixed_key_problems_quote_the_key_as_toml_does(tmp_path: Path) -> None:
+    (found,) = form_problems(
+        tmp_path, f'[channels."teams:{TEAMS_CHANNEL}"]\npriority = "Critical"\n'
+    )
+
+    assert f"""channels."teams:{TEAMS_CHANNEL}".priority = 'Critical' is not one of""" in found
 
 
 def test_default_not_among_choices_is_refused(tmp_path: Path) -> None:
@@ -545,6 +807,30 @@ def test_defaults_for_channel_falls_back_to_global_defaults() -> None:
     elsewhere = form.defaults_for("C9999ZZZZ")
     assert elsewhere == ChannelDefaults(priority="Medium", urgency="High")
     assert form.defaults_for(None) == elsewhere
+
+
+def test_defaults_for_looks_up_each_platform_under_its_own_key() -> None:
+    form = FormConfig(
+        default_priority="Medium",
+        channels={
+            "C0123ABCD": ChannelDefaults(priority="High"),
+            "slack:G0PRIVATE1": ChannelDefaults(department="HR"),
+            f"teams:{TEAMS_CHANNEL}": ChannelDefaults(priority="Urgent", tags=["teams"]),
+        },
+    )
+    fallback = ChannelDefaults(priority="Medium")
+
+    assert form.defaults_for(TEAMS_CHANNEL, platform="teams") == ChannelDefaults(
+        priority="Urgent", tags=["teams"]
+    )
+    assert form.defaults_for("C0123ABCD", platform="slack").priority == "High"
+    assert form.defaults_for("G0PRIVATE1").department == "HR"
+    assert form.defaults_for("G0PRIVATE1", platform="slack").department == "HR"
+    # A platform never sees another's entries.
+    assert form.defaults_for("C0123ABCD", platform="teams") == fallback
+    assert form.defaults_for(TEAMS_CHANNEL) == fallback
+    assert form.defaults_for(f"teams:{TEAMS_CHANNEL}") == fallback
+    assert form.defaults_for(None, platform="teams") == fallback
 
 
 def test_defaults_for_returns_a_copy() -> None:
