@@ -16,9 +16,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings, SlackSettings, load_form_config, load_settings
+from bot.server import StartupError
 from bot.serviceops import AuthenticationError, ServiceOpsError
-from bot.services import build_serviceops_client
-from bot.slack.runner import StartupError, verify_app_token
+from bot.slack.socket_mode import verify_app_token
+from bot.wiring import build_serviceops_client
 
 REQUIRED_SCOPES = (
     "commands",

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
-    from bot.slack.runner import StartupError
+    from bot.server import StartupError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -64,20 +64,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
-    from bot.slack.app import create_app
-    from bot.slack.runner import serve_http, serve_socket
+    """Build core and each configured surface (imported only when configured), then serve."""
+    from bot.server import Intake, serve
+    from bot.wiring import build_core
 
-    bot = await create_app(settings, form=form)
-    if mode == "socket":
-        assert settings.slack_app_token is not None
-        await serve_socket(
-            bot,
-            app_token=settings.slack_app_token.get_secret_value(),
-            health_port=settings.health_port,
-            host=settings.host,
-        )
-    else:
-        await serve_http(bot, port=settings.port, host=settings.host)
+    core = build_core(settings, form=form)
+    intakes: list[Intake] = []
+    port: int | None = settings.port
+    if settings.slack is not None:
+        from bot.slack.app import create_app
+
+        slack_app = await create_app(settings, core=core)
+        if mode == "socket":
+            from bot.slack.socket_mode import SocketModeIntake
+
+            assert settings.slack.app_token is not None
+            intakes.append(SocketModeIntake(slack_app, settings.slack.app_token.get_secret_value()))
+            port = settings.health_port  # Slack calls nobody here; health only if asked
+        else:
+            intakes.append(slack_app)
+    await serve(core, intakes, port=port, host=settings.host)
 
 
 def _secrets(settings: Settings) -> list[str]:

@@ -1,4 +1,7 @@
-"""Prometheus metrics, served at `GET /metrics` (HTTP mode) or on `HEALTH_PORT` (Socket Mode)."""
+"""Prometheus metrics, served at `GET /metrics` (HTTP mode) or on `HEALTH_PORT` (Socket Mode).
+
+Ticket counters carry the chat `platform` (slack, teams) a ticket came from.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 TICKETS_CREATED = Counter(
     "serviceops_bot_tickets_created",
-    "Requests created in ServiceOps, by chat surface.",
-    ["surface"],
+    "Requests created in ServiceOps, by chat platform and entry point (command, message, …).",
+    ["platform", "entry"],
     registry=REGISTRY,
 )
 TICKETS_FAILED = Counter(
     "serviceops_bot_tickets_failed",
-    "Filing attempts that ended in an error shown to the person, by reason.",
-    ["reason"],
+    "Filing attempts that ended in an error shown to the person, by platform and reason.",
+    ["platform", "reason"],
     registry=REGISTRY,
 )
 SERVICEOPS_SECONDS = Histogram(

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ChannelDefaults, FormConfig
-from bot.core.drafts import FiledTicket, Origin, TicketDraft
+from bot.core.delivery import destination, form_notice
+from bot.core.drafts import PendingTicket
+from bot.core.model import FiledTicket, Origin, TicketDraft
 from bot.serviceops import ServiceUnavailableError
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
 from bot.slack.blocks.results import (
@@ -32,8 +34,7 @@ from bot.slack.blocks.results import (
     build_success_view,
     build_ticket_message,
 )
-from bot.slack.blocks.ticket_form import build_ticket_form, result_notice
-from bot.slack.states import FormContext, PendingTicket
+from bot.slack.blocks.ticket_form import build_ticket_form
 
 OUTPUT = Path(__file__).resolve().parent / "screens.md"
 WIDTH = 72
@@ -53,15 +54,21 @@ FORM = FormConfig(
     channels={CHANNEL: ChannelDefaults(department="IT", urgency="High", tags=["vpn", "remote"])},
 )
 ORIGIN = Origin(
-    surface="dm", team_id="T0EXAMPLE", user_id=REQUESTER, channel_id="D0DANA", thread_ts=THREAD_TS
+    platform="slack",
+    entry="dm",
+    workspace="T0EXAMPLE",
+    user=REQUESTER,
+    conversation="D0DANA",
+    thread=THREAD_TS,
 )
 SHORTCUT_ORIGIN = Origin(
-    surface="message",
-    team_id="T0EXAMPLE",
-    user_id=REQUESTER,
-    channel_id=CHANNEL,
-    thread_ts=THREAD_TS,
-    message_ts=THREAD_TS,
+    platform="slack",
+    entry="message",
+    workspace="T0EXAMPLE",
+    user=REQUESTER,
+    conversation=CHANNEL,
+    thread=THREAD_TS,
+    message=THREAD_TS,
 )
 DRAFT = TicketDraft(
     subject="VPN drops every 5 minutes",
@@ -95,9 +102,9 @@ SCREENS = [
         lambda: build_ticket_form(
             draft=DRAFT,
             form=FORM,
-            metadata=FormContext(origin=SHORTCUT_ORIGIN).encode(),
+            metadata=PendingTicket(origin=SHORTCUT_ORIGIN).encode(),
             channel_defaults=FORM.defaults_for(CHANNEL),
-            notice=result_notice(SHORTCUT_ORIGIN),
+            notice=form_notice(destination(SHORTCUT_ORIGIN)),
         ),
     ),
     Screen(
@@ -115,7 +122,7 @@ SCREENS = [
         "ServiceOps could not be reached; nothing typed is lost.",
         lambda: build_failure_view(
             message=ServiceUnavailableError.default_user_message,
-            state=PENDING.model_dump_json(exclude_defaults=True),
+            state=PENDING.encode(),
             retryable=True,
         ),
     ),

@@ -1,61 +1,111 @@
-"""What a person asked for, where they asked, and what came of it.
+"""Stored drafts: what a form, a "Try again" or a "Back to the form" button needs later.
 
-These types are shared by every chat surface (Slack today, Teams later) and by the ticket
-service; they carry no Slack or HTTP objects so they can travel in modal metadata or a cache.
+A `PendingTicket` is a draft with its origin and its filing attempt. It travels with the
+interaction (a form's metadata, a button's value) when it fits, so it survives a restart of
+an in-memory deployment and any replica can handle the next step; when it does not fit (a
+long description), `StateStore` keeps it in the shared cache and the button carries the key.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import secrets
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, ValidationError
 
-Surface = Literal["command", "message", "global", "dm", "mention"]
-"""How the person started: `/ticket`, message shortcut, global shortcut, DM, @mention."""
+from bot.core.model import Origin, TicketDraft
+from bot.core.text import length
 
-
-class Origin(BaseModel):
-    """Where a ticket request came from and where its result should be announced."""
-
-    model_config = ConfigDict(frozen=True)
-
-    surface: Surface
-    team_id: str | None = None
-    user_id: str
-    channel_id: str | None = None
-    """Conversation to announce in; None for the global shortcut (answer by DM)."""
-    thread_ts: str | None = None
-    """Thread to reply in (the parent's ts when the source message was a reply)."""
-    message_ts: str | None = None
-    """The source message, when the ticket is about one; the de-duplication key."""
-    response_url: str | None = None
-    """Slack's per-invocation fallback URL (commands and message shortcuts only)."""
-
-    def source_key(self) -> str | None:
-        """Key naming the source message, so one message files at most one ticket."""
-        if self.channel_id and self.message_ts:
-            return f"{self.team_id or '-'}:{self.channel_id}:{self.message_ts}"
-        return None
+STATE_TTL = 7 * 24 * 3600
+"""How long a stored draft can be brought back (a week)."""
+KEY_PREFIX = "k:"
+INLINE_LIMIT = 2000
+"""Longest token handed out by default (a Slack button's value; Teams card data allows more)."""
 
 
-class TicketDraft(BaseModel):
-    """The form as the person filled it in; every field is what they typed or picked."""
-
-    subject: str = ""
-    description: str = ""
-    priority: str | None = None
-    urgency: str | None = None
-    impact: str | None = None
-    department: str | None = None
-    tags: list[str] = Field(default_factory=list)
+def new_attempt_id() -> str:
+    """A fresh filing attempt id."""
+    return secrets.token_urlsafe(12)
 
 
-class FiledTicket(BaseModel):
-    """A request that exists in ServiceOps."""
+class PendingTicket(BaseModel):
+    """A draft on its way to ServiceOps, with everything needed to file or edit it again.
 
-    id: int
-    number: str
-    """Display name, e.g. INC-12 (not the same number as `id`)."""
-    subject: str
-    url: str
-    """Link to the request in the ServiceOps portal."""
+    A form carries one with an empty draft (the form holds the fields) and, unless it
+    continues a failed attempt, no attempt id; `filing` completes it when it is submitted.
+    """
+
+    origin: Origin
+    draft: TicketDraft = Field(default_factory=TicketDraft)
+    attempt_id: str | None = None
+    """Set once a filing attempt exists; a resubmission continues it (never a duplicate)."""
+    force_new: bool = False
+    """The person asked for a separate ticket for an already-filed message."""
+    author: str | None = None
+    """Who wrote the source message, for the description's footer."""
+    link: str | None = None
+    """Link to the source message, for the description's footer."""
+
+    def filing(self, draft: TicketDraft, *, attempt_id: str) -> PendingTicket:
+        """This form submitted with `draft`: its own attempt, or `attempt_id` for a new one."""
+        return self.model_copy(update={"draft": draft, "attempt_id": self.attempt_id or attempt_id})
+
+    def for_form(self, *, keep_attempt: bool = False) -> PendingTicket:
+        """What a form opened for this draft carries (the draft itself is in the fields).
+
+        `keep_attempt`: the form continues this attempt (reopened after a failure), so
+        submitting it again cannot file a second ticket.
+        """
+        return self.model_copy(
+            update={
+                "draft": TicketDraft(),
+                "attempt_id": self.attempt_id if keep_attempt else None,
+            }
+        )
+
+    def separately(self) -> PendingTicket:
+        """The same draft as a new attempt that files a ticket even if the message has one."""
+        return self.model_copy(update={"force_new": True, "attempt_id": new_attempt_id()})
+
+    def encode(self) -> str:
+        """Compact JSON (defaults left out)."""
+        return self.model_dump_json(exclude_defaults=True)
+
+    @classmethod
+    def decode(cls, raw: str) -> PendingTicket | None:
+        """The pending ticket encoded in `raw`; None when it is not one (expired shapes too)."""
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            return None
+
+
+class StateStore:
+    """Saves pending tickets inline or in the cache, and loads them back."""
+
+    def __init__(self, cache: Any, *, ttl: float = STATE_TTL) -> None:
+        self._cache = cache
+        self._ttl = ttl
+
+    async def save(self, pending: PendingTicket, *, limit: int = INLINE_LIMIT) -> str:
+        """A token of at most `limit` characters from which `load` rebuilds `pending`.
+
+        Characters are counted in UTF-16 code units (`bot.core.text.length`), so a draft
+        full of emoji does not make a token the platform refuses.
+        """
+        inline = pending.encode()
+        if length(inline) <= limit:
+            return inline
+        key = KEY_PREFIX + secrets.token_urlsafe(16)
+        await self._cache.set(f"state:{key}", pending.model_dump(mode="json"), ttl=self._ttl)
+        return key
+
+    async def load(self, token: str) -> PendingTicket | None:
+        """The pending ticket behind `token`; None when it expired or is not ours."""
+        try:
+            if token.startswith(KEY_PREFIX):
+                stored = await self._cache.get(f"state:{token}")
+                return None if stored is None else PendingTicket.model_validate(stored)
+            return PendingTicket.model_validate_json(token)
+        except ValidationError:
+            return None

@@ -9,7 +9,8 @@
 - after a create whose outcome is unknown (timeout once the request was sent), the next try
   looks for the request before filing again.
 
-Failures come out as `TicketError` with a sentence for the person; nothing here knows Slack.
+Failures come out as `TicketError` with a sentence for the person; nothing here knows a
+chat platform.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.dedupe import Claims
-from bot.core.drafts import FiledTicket, Origin, TicketDraft
+from bot.core.claims import ClaimKey, Claims
+from bot.core.model import FiledTicket, Origin, TicketDraft
 from bot.serviceops import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -107,10 +108,10 @@ class TicketService:
 
     async def already_filed(self, origin: Origin) -> FiledTicket | None:
         """The ticket filed from this origin's source message, if there is one (cheap)."""
-        key = origin.source_key()
+        key = ClaimKey.source(origin)
         if key is None:
             return None
-        claim = await self._claims.peek(f"source:{key}")
+        claim = await self._claims.peek(key)
         if claim is None or claim.state != "done":
             return None
         return FiledTicket.model_validate(claim.value)
@@ -133,7 +134,7 @@ class TicketService:
             origin: where the draft came from; its source message is claimed unless `force_new`.
             attempt_id: stable id of this filing attempt (same id on a replay or double click).
             force_new: the person asked for a separate ticket for an already-filed message.
-            footer: plain text appended to the description (link to the Slack message).
+            footer: plain text appended to the description (link to the chat message).
 
         Raises:
             TicketError: with a sentence for the person (subclasses say why).
@@ -141,7 +142,7 @@ class TicketService:
         body = self._request_body(draft, requester_email, footer)
         # Kept with the claim: if this attempt dies mid-create, the next try searches for it.
         marker = {"subject": body.subject, "since": datetime.now(UTC).isoformat()}
-        attempt_key = f"attempt:{attempt_id}"
+        attempt_key = ClaimKey.attempt(attempt_id)
         previous = await self._claims.claim(attempt_key, value=marker, ttl=ATTEMPT_TTL)
         if previous is not None and previous.state == "done":
             return FiledTicket.model_validate(previous.value)
@@ -154,9 +155,9 @@ class TicketService:
                 return found
             await self._claims.hold(attempt_key, value=marker, ttl=ATTEMPT_TTL)
 
-        source_key = None if force_new else origin.source_key()
+        source_key = None if force_new else ClaimKey.source(origin)
         if source_key is not None:
-            held = await self._claims.claim(f"source:{source_key}", ttl=ATTEMPT_TTL)
+            held = await self._claims.claim(source_key, ttl=ATTEMPT_TTL)
             if held is not None and held.state == "done":
                 await self._claims.release(attempt_key)
                 raise AlreadyFiledError(FiledTicket.model_validate(held.value))
@@ -164,7 +165,7 @@ class TicketService:
                 await self._claims.release(attempt_key)
                 raise InProgressError()
             if held is not None:  # its holder died; its own attempt record covers duplicates
-                await self._claims.hold(f"source:{source_key}", ttl=ATTEMPT_TTL)
+                await self._claims.hold(source_key, ttl=ATTEMPT_TTL)
 
         started = time.monotonic()
         try:
@@ -174,7 +175,7 @@ class TicketService:
             # stopped while waiting): the next try of this attempt looks for it first.
             await self._claims.mark_unknown(attempt_key, marker, ttl=ATTEMPT_TTL)
             if source_key is not None:
-                await self._claims.release(f"source:{source_key}")
+                await self._claims.release(source_key)
             if isinstance(exc, asyncio.CancelledError):
                 raise
             error = TicketError(MAYBE_CREATED, retryable=True)
@@ -183,7 +184,7 @@ class TicketService:
         except ServiceOpsError as exc:
             await self._claims.release(attempt_key)
             if source_key is not None:
-                await self._claims.release(f"source:{source_key}")
+                await self._claims.release(source_key)
             raise _as_ticket_error(exc) from exc
         ticket = self._filed(created, fallback_subject=body.subject)
         log.info(
@@ -191,9 +192,10 @@ class TicketService:
             extra={
                 "ticket": ticket.number,
                 "request_id": ticket.id,
-                "surface": origin.surface,
-                "channel": origin.channel_id,
-                "user": origin.user_id,
+                "platform": origin.platform,
+                "entry": origin.entry,
+                "conversation": origin.conversation,
+                "user": origin.user,
                 "serviceops_seconds": round(time.monotonic() - started, 3),
             },
         )
@@ -237,9 +239,9 @@ class TicketService:
     ) -> None:
         value = ticket.model_dump()
         await self._claims.complete(attempt_key, value, ttl=ATTEMPT_TTL)
-        key = origin.source_key()
+        key = ClaimKey.source(origin)
         if key is not None and not force_new:
-            await self._claims.complete(f"source:{key}", value, ttl=SOURCE_TTL)
+            await self._claims.complete(key, value, ttl=SOURCE_TTL)
 
     async def _find_earlier(
         self, unknown: dict[str, Any], requester_email: str

@@ -1,16 +1,21 @@
-"""Builds the Bolt app and the services behind it. No module-level app: tests build their own."""
+"""The Slack surface: the Bolt app on core's services. No module-level app: tests build their own.
+
+`create_app` builds it on a `Core` (shared with other surfaces), or on one of its own. The
+server mounts it (`POST /slack/events`) or connects it over Socket Mode (`SocketModeIntake`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import (
-    AsyncSingleTeamAuthorization,
-)
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -19,48 +24,74 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.cache import build_cache
-from bot.config import FormConfig, Settings, load_form_config
-from bot.core.dedupe import Claims
-from bot.core.inflight import InFlight
-from bot.core.tickets import TicketService
-from bot.services import build_serviceops_client
-from bot.slack.announce import Announcer
+from bot.config import FormConfig, Settings
+from bot.core.filing import Filing
 from bot.slack.deps import Deps
-from bot.slack.errors import handle_error
-from bot.slack.identity import SlackIdentity
+from bot.slack.directory import SlackDirectory
+from bot.slack.error_handler import handle_error
 from bot.slack.listeners import register_all
-from bot.slack.states import StateStore
+from bot.slack.messenger import SlackMessenger
+from bot.wiring import Core, build_core
 
 log = logging.getLogger("bot.slack")
+
+EVENTS_PATH = "/slack/events"
 
 
 @dataclass
 class BotApp:
-    """The running pieces: the Bolt app, its services, and what must be closed at exit."""
+    """The running Slack surface: the Bolt app, its services, what must be closed at exit."""
 
     app: AsyncApp
     deps: Deps
     web_client: AsyncWebClient
+    core: Core
     _session: aiohttp.ClientSession
-    _serviceops: Any
-    _workspace: _WorkspaceUrl
+    _workspace: _Workspace
+    _owns_core: bool
 
     async def warm_up(self) -> None:
         """Ask Slack now what listeners would otherwise learn on the first request.
 
-        Runners call this before taking traffic, so no Slack call happens between a
+        Servers call this before taking traffic, so no Slack call happens between a
         person's first `/ticket` and `views.open`, nor before the first acks.
         """
-        await self._workspace.url()
-        if self._workspace.auth_test is not None:
-            _prime_authorization(self.app, self._workspace.auth_test)
+        await self._workspace.authorization()
+
+    def mount(self, web_app: web.Application) -> None:
+        """Serve Slack's HTTP mode: `POST /slack/events`."""
+
+        async def slack_events(request: web.Request) -> web.StreamResponse:
+            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+
+        web_app.router.add_post(EVENTS_PATH, slack_events)
+
+    async def start(self) -> None:
+        """Nothing to start in HTTP mode: Slack calls in."""
+
+    async def stop(self) -> None:
+        """Nothing to stop in HTTP mode: the server stops taking requests."""
+
+    async def readiness(self) -> dict[str, str]:
+        """`{"slack": "ok"}`, or the kind of failure."""
+        try:
+            await asyncio.wait_for(self.web_client.auth_test(), 10)
+        except TimeoutError:
+            return {"slack": "timed out"}
+        except Exception as exc:  # noqa: BLE001 (any failure means not ready; say which kind)
+            return {"slack": type(exc).__name__}
+        return {"slack": "ok"}
+
+    async def live_checks(self) -> dict[str, str]:
+        """None: HTTP mode holds no connection to Slack."""
+        return {}
 
     async def aclose(self) -> None:
-        """Close outbound connections (Slack and ServiceOps) and the cache."""
-        await self._serviceops.aclose()
+        """Close Slack connections, and core's when this surface built it."""
         await self._session.close()
-        await self.deps.cache.close()
+        if self._owns_core:
+            await self.core.aclose()
 
 
 async def create_app(
@@ -69,58 +100,73 @@ async def create_app(
     form: FormConfig | None = None,
     cache: Any = None,
     view_settle_seconds: float = 1.0,
+    core: Core | None = None,
 ) -> BotApp:
-    """Build the app from settings. Must run inside the event loop that will serve it."""
-    cache = cache if cache is not None else build_cache(settings.cache_url)
-    form = form if form is not None else load_form_config(settings.bot_config)
+    """Build the Slack surface. Must run inside the event loop that will serve it.
 
-    # One aiohttp session for every Slack call, so connections are reused; Bolt copies
-    # this client per request but keeps the session.
+    Without `core`, builds one of its own from `settings` (with `form` and `cache`) and
+    closes it with the surface.
+    """
+    owns_core = core is None
+    core = core if core is not None else build_core(settings, form=form, cache=cache)
+    slack = settings.slack
+    assert slack is not None, "the Slack surface needs SLACK_BOT_TOKEN"
+    token = slack.bot_token.get_secret_value()
+
+    # One aiohttp session for every Slack call, so connections are reused. Bolt copies its
+    # client per request (keeping the session) and gives each copy the token `authorize`
+    # returns; our own calls use `web_client`, which has the token from the start.
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=1),
+        # Slack answers 429 with Retry-After; chat.postMessage allows ~1/s per channel.
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+    ]
     web_client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        session=session,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            # Slack answers 429 with Retry-After; chat.postMessage allows ~1/s per channel.
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        token=token, base_url=slack.api_url, session=session, retry_handlers=retry_handlers
     )
-    serviceops = build_serviceops_client(settings, cache=cache)
-    claims = Claims(cache)
+    bolt_client = AsyncWebClient(
+        base_url=slack.api_url, session=session, retry_handlers=retry_handlers
+    )
+    directory = SlackDirectory(web_client, core.cache)
+    messenger = SlackMessenger(web_client)
     deps = Deps(
         settings=settings,
-        form=form,
-        tickets=TicketService(
-            serviceops, claims, category=form.category, source=settings.serviceops_source
+        form=core.form,
+        filing=Filing(
+            core.tickets,
+            core.claims,
+            core.drafts,
+            directory=directory,
+            messenger=messenger,
+            inflight=core.inflight,
+            reply_privately=slack.reply_privately,
         ),
-        claims=claims,
-        identity=SlackIdentity(web_client, cache),
-        states=StateStore(cache),
-        announcer=Announcer(web_client, reply_privately=settings.reply_privately),
-        cache=cache,
-        inflight=InFlight(),
+        directory=directory,
+        messenger=messenger,
+        claims=core.claims,
+        cache=core.cache,
         view_settle_seconds=view_settle_seconds,
     )
-    signing_secret = settings.slack_signing_secret
+    workspace = _Workspace(web_client, token)
+
+    async def authorize() -> AuthorizeResult | None:
+        """Bolt's `authorize` hook (it passes the arguments a function names: none here).
+        None makes Bolt refuse the request, as for an app not installed."""
+        return await workspace.authorization()
+
+    signing_secret = slack.signing_secret
     app = AsyncApp(
-        client=web_client,
+        client=bolt_client,
+        authorize=authorize,  # type: ignore[arg-type]  # None: see authorize
         signing_secret=signing_secret.get_secret_value() if signing_secret else "unused",
         # Socket Mode requests are not signed; Bolt skips verification for them.
         request_verification_enabled=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
 
-    workspace = _WorkspaceUrl(web_client)
-
     async def inject_deps(context: Any, next: Any) -> None:
         context["deps"] = deps
-        result = context.get("authorize_result")
-        if result is not None and not result.url:
-            # Bolt's single-workspace authorization keeps auth.test's ids but drops its `url`,
-            # which the listeners need to link a ticket to its Slack message.
-            result["url"] = result.url = await workspace.url()
         await next()
 
     app.use(inject_deps)
@@ -130,45 +176,36 @@ async def create_app(
         app=app,
         deps=deps,
         web_client=web_client,
+        core=core,
         _session=session,
-        _serviceops=serviceops,
         _workspace=workspace,
+        _owns_core=owns_core,
     )
 
 
-class _WorkspaceUrl:
-    """The workspace's URL (`https://acme.slack.com/`), read with `auth.test` once per process."""
+class _Workspace:
+    """The one workspace the bot serves, as Bolt's `authorize` hook: `auth.test` once per
+    process (at warm-up), its answer (ids, and the workspace URL for permalinks) reused
+    for every request. A failed `auth.test` is asked again on the next request."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, token: str) -> None:
         self._client = client
-        self._url: str | None = None
-        self.auth_test: AsyncSlackResponse | None = None
-        """Slack's answer, once it gave one."""
+        self._token = token
+        self._result: AuthorizeResult | None = None
+        self._lock = asyncio.Lock()
 
-    async def url(self) -> str | None:
-        """The URL, or None when Slack could not tell (asked again next time)."""
-        if self._url is None:
-            try:
-                response = await self._client.auth_test()
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("workspace_url_unknown", extra={"error": type(exc).__name__})
-                return None
-            self.auth_test = response
-            self._url = str(response.get("url") or "")  # "" = Slack has none: don't ask again
-        return self._url or None
-
-
-def _prime_authorization(app: AsyncApp, auth_test: AsyncSlackResponse) -> None:
-    """Hand Bolt's single-workspace authorization the warm-up's `auth.test` answer.
-
-    Left alone, it calls auth.test before acking the first request, and again for every
-    request that arrives while that call is out: a burst right after start-up made up to
-    one call per request (100 in the load benchmark), each delaying its ack. Bolt has no
-    public way to give it the answer, hence the private attribute.
-    """
-    for middleware in app._async_middleware_list:
-        if (
-            isinstance(middleware, AsyncSingleTeamAuthorization)
-            and middleware.auth_test_result is None
-        ):
-            middleware.auth_test_result = auth_test
+    async def authorization(self) -> AuthorizeResult | None:
+        """Slack's answer for the bot token, or None when Slack could not be asked."""
+        if self._result is not None:
+            return self._result
+        async with self._lock:  # a burst of first requests makes one call
+            if self._result is None:
+                try:
+                    response: AsyncSlackResponse = await self._client.auth_test()
+                except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                    log.warning("workspace_url_unknown", extra={"error": type(exc).__name__})
+                    return None
+                self._result = AuthorizeResult.from_auth_test_response(
+                    auth_test_response=response, bot_token=self._token
+                )
+        return self._result

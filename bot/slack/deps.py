@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import FormConfig, Settings
-from bot.core.dedupe import Claims
+from bot.core.claims import Claims
+from bot.core.drafts import StateStore
+from bot.core.filing import Filing
 from bot.core.inflight import InFlight
 from bot.core.tickets import TicketService
-from bot.slack.announce import Announcer
-from bot.slack.identity import SlackIdentity
-from bot.slack.states import StateStore
+from bot.slack.directory import SlackDirectory
+from bot.slack.messenger import SlackMessenger
 
 
 @dataclass
@@ -20,17 +21,28 @@ class Deps:
 
     settings: Settings
     form: FormConfig
-    tickets: TicketService
+    filing: Filing
+    """Core's filing flow, wired to `directory` and `messenger`."""
+    directory: SlackDirectory
+    messenger: SlackMessenger
     claims: Claims
-    identity: SlackIdentity
-    states: StateStore
-    announcer: Announcer
     cache: Any
-    inflight: InFlight
     view_settle_seconds: float = 1.0
     """After acking a submission with a view update, wait this long before our own
     `views.update`: Slack applies the ack asynchronously, and an update that overtook it
     would be overwritten by the progress view."""
+
+    @property
+    def tickets(self) -> TicketService:
+        return self.filing.tickets
+
+    @property
+    def drafts(self) -> StateStore:
+        return self.filing.drafts
+
+    @property
+    def inflight(self) -> InFlight:
+        return self.filing.inflight
 
 
 def deps_of(context: Any) -> Deps:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.core.form import Field
+
 COMMAND: Final = "/ticket"
 MESSAGE_SHORTCUT: Final = "ticket_from_message"
 GLOBAL_SHORTCUT: Final = "ticket_global"
@@ -20,15 +22,6 @@ DEPARTMENT_OPTIONS: Final = "department"
 """Action id of the external (type-ahead) department select; options come from the app."""
 
 
-class Block:
-    """Input block ids of the modal; each holds one element whose action_id is the same string."""
-
-    SUBJECT: Final = "subject"
-    DESCRIPTION: Final = "description"
-    PRIORITY: Final = "priority"
-    URGENCY: Final = "urgency"
-    IMPACT: Final = "impact"
-    DEPARTMENT: Final = "department"
-    TAGS: Final = "tags"
-
-    ALL: Final = (SUBJECT, DESCRIPTION, PRIORITY, URGENCY, IMPACT, DEPARTMENT, TAGS)
+Block = Field
+"""Input block ids of the modal: the form's field names (`bot.core.form.Field`). Each block
+holds one element whose action_id is the same string."""

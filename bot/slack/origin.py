@@ -1,10 +1,14 @@
-"""Reading where a request came from out of Slack payloads (pure functions)."""
+"""Reading where a request came from out of Slack payloads (pure functions).
+
+Slack's ids map onto core's `Origin`: team → workspace, channel → conversation, the thread
+root's ts → thread, the source message's ts → message, `response_url` → reply handle.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.core.drafts import Origin, Surface
+from bot.core.model import Entry, Origin
 
 
 def _team(body: dict[str, Any]) -> str | None:
@@ -17,11 +21,12 @@ def _team(body: dict[str, Any]) -> str | None:
 def from_command(body: dict[str, Any]) -> Origin:
     """`/ticket`: the channel it was typed in; the result opens a new thread there."""
     return Origin(
-        surface="command",
-        team_id=body.get("team_id"),
-        user_id=body["user_id"],
-        channel_id=body.get("channel_id"),
-        response_url=body.get("response_url"),
+        platform="slack",
+        entry="command",
+        workspace=body.get("team_id"),
+        user=body["user_id"],
+        conversation=body.get("channel_id"),
+        reply_handle=body.get("response_url"),
     )
 
 
@@ -31,31 +36,33 @@ def from_message_shortcut(body: dict[str, Any]) -> Origin:
     ts = message.get("ts") or body.get("message_ts")
     root = message.get("thread_ts") or ts
     return Origin(
-        surface="message",
-        team_id=_team(body),
-        user_id=body["user"]["id"],
-        channel_id=(body.get("channel") or {}).get("id"),
-        thread_ts=root,
-        message_ts=ts,
-        response_url=body.get("response_url"),
+        platform="slack",
+        entry="message",
+        workspace=_team(body),
+        user=body["user"]["id"],
+        conversation=(body.get("channel") or {}).get("id"),
+        thread=root,
+        message=ts,
+        reply_handle=body.get("response_url"),
     )
 
 
 def from_global_shortcut(body: dict[str, Any]) -> Origin:
     """Global shortcut: no conversation; the result goes to the person by DM."""
-    return Origin(surface="global", team_id=_team(body), user_id=body["user"]["id"])
+    return Origin(platform="slack", entry="global", workspace=_team(body), user=body["user"]["id"])
 
 
-def from_message_event(event: dict[str, Any], *, surface: Surface, team_id: str | None) -> Origin:
+def from_message_event(event: dict[str, Any], *, entry: Entry, team_id: str | None) -> Origin:
     """DM or @mention: the conversation's thread; one ticket per thread."""
     root = event.get("thread_ts") or event["ts"]
     return Origin(
-        surface=surface,
-        team_id=team_id,
-        user_id=event["user"],
-        channel_id=event["channel"],
-        thread_ts=root,
-        message_ts=root,
+        platform="slack",
+        entry=entry,
+        workspace=team_id,
+        user=event["user"],
+        conversation=event["channel"],
+        thread=root,
+        message=root,
     )
 
 
@@ -66,14 +73,15 @@ def from_prompt_action(body: dict[str, Any]) -> Origin:
         "channel_id"
     )
     root = message.get("thread_ts") or message.get("ts")
-    surface: Surface = "dm" if str(channel).startswith("D") else "mention"
+    entry: Entry = "dm" if str(channel).startswith("D") else "mention"
     return Origin(
-        surface=surface,
-        team_id=_team(body),
-        user_id=body["user"]["id"],
-        channel_id=channel,
-        thread_ts=root,
-        message_ts=root,
+        platform="slack",
+        entry=entry,
+        workspace=_team(body),
+        user=body["user"]["id"],
+        conversation=channel,
+        thread=root,
+        message=root,
     )
 
 

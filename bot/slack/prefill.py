@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.drafts import TicketDraft
-from bot.slack.text import clean, first_line, to_plain
+from bot.core.model import TicketDraft
+from bot.core.text import clean
+from bot.slack.mrkdwn import first_line, to_plain
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -25,8 +25,8 @@ from aiohttp import web
 
 from bot.cache import build_cache
 from bot.config import FormConfig, Settings
+from bot.server import build_web_app
 from bot.slack.app import BotApp, create_app
-from bot.slack.runner import build_web_app
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
@@ -164,7 +164,7 @@ async def start_harness(
     bot = await create_app(
         settings, form=form, cache=cache or build_cache("memory://"), view_settle_seconds=0.2
     )
-    runner = web.AppRunner(build_web_app(bot, slack_endpoint=True), access_log=None)
+    runner = web.AppRunner(build_web_app(bot.core, [bot]), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -15,14 +15,15 @@ import pytest
 import stamina
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import cli
+from bot import cli, server
 from bot.logs import setup_logging
-from bot.slack import runner
 from tests.e2e.harness import CHANNEL, USER, Harness
 from tests.fakes import slack_requests as sr
 
 SUBJECT = "Badge reader at door B is dead"
 DESCRIPTION = "It beeps twice and flashes orange when Ada taps her badge"
+COMMAND = {"platform": "slack", "entry": "command"}
+REJECTED = {"platform": "slack", "reason": "rejected"}
 
 
 async def file_ticket(app: Harness, **fields: Any) -> None:
@@ -84,7 +85,7 @@ async def test_readyz_answer_is_cached_between_probes(app: Harness) -> None:
 async def test_readyz_503_when_the_desk_refuses_the_credentials(
     app: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runner, "READY_CACHE_SECONDS", 0.0)
+    monkeypatch.setattr(server, "READY_CACHE_SECONDS", 0.0)
     assert (await app.http.get(app.url + "/readyz")).status_code == 200
 
     app.desk.password = "rotated-by-the-desk-admin"
@@ -129,7 +130,7 @@ async def test_metrics_count_a_created_ticket_and_time_the_desk(app: Harness) ->
 
     after = await metrics(app)
     created = "serviceops_bot_tickets_created_total"
-    assert value(after, created, surface="command") == value(before, created, surface="command") + 1
+    assert value(after, created, **COMMAND) == value(before, created, **COMMAND) + 1
     latency = "serviceops_bot_serviceops_call_seconds_count"
     for operation in ("token", "create_request"):
         labels = {"operation": operation, "outcome": "ok"}
@@ -154,9 +155,9 @@ async def test_metrics_count_a_failed_ticket_by_reason(app: Harness) -> None:
     after = await metrics(app)
     assert app.desk.created == []
     failed = "serviceops_bot_tickets_failed_total"
-    assert value(after, failed, reason="rejected") == value(before, failed, reason="rejected") + 1
+    assert value(after, failed, **REJECTED) == value(before, failed, **REJECTED) + 1
     created = "serviceops_bot_tickets_created_total"
-    assert value(after, created, surface="command") == value(before, created, surface="command")
+    assert value(after, created, **COMMAND) == value(before, created, **COMMAND)
     latency = "serviceops_bot_serviceops_call_seconds_count"
     labels = {"operation": "create_request", "outcome": "400"}
     assert value(after, latency, **labels) == value(before, latency, **labels) + 1
@@ -222,7 +223,8 @@ async def test_json_logs_of_a_journey_carry_facts_not_secrets_or_text(app: Harne
     assert [line["ticket"] for line in created] == [t["name"] for t in app.desk.created]
     for line in created:
         assert line["level"] == "info"
-        assert line["channel"] == CHANNEL
+        assert line["platform"] == "slack"
+        assert line["conversation"] == CHANNEL
         assert line["user"] == USER
         assert isinstance(line["serviceops_seconds"], float)
         assert line["serviceops_seconds"] >= 0

@@ -23,9 +23,9 @@ from aiohttp import web
 
 from bot.cache import build_cache
 from bot.config import FormConfig
+from bot.server import serve
 from bot.slack import ids
 from bot.slack.app import create_app
-from bot.slack.runner import serve_http
 from tests.e2e.harness import (
     CHANNEL,
     USER,
@@ -357,7 +357,7 @@ class LogEvents(logging.Handler):
 @pytest.fixture
 def runner_log() -> Iterator[LogEvents]:
     handler = LogEvents()
-    logger = logging.getLogger("bot.runner")
+    logger = logging.getLogger("bot.server")
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -371,10 +371,10 @@ async def test_stop_lets_the_ticket_being_filed_finish_first(
 ) -> None:
     bot = await create_app(make_settings(slack, desk), form=form_config, view_settle_seconds=0.2)
     port, stop = free_port(), asyncio.Event()
-    server = asyncio.create_task(serve_http(bot, port=port, host="127.0.0.1", stop=stop))
+    server = asyncio.create_task(serve(bot.core, [bot], port=port, host="127.0.0.1", stop=stop))
     async with httpx.AsyncClient(timeout=10) as http:
         app = Harness(f"http://127.0.0.1:{port}", slack, desk, bot, http)
-        await asyncio.wait_for(runner_log.event("http_mode_started").wait(), 5)
+        await asyncio.wait_for(runner_log.event("server_started").wait(), 5)
         desk.latency = 1.0  # ServiceOps is slow: the stop comes while it works
         view = await submit_typed(app)
         assert bot.deps.inflight.running == 1  # acked; the ticket is being filed

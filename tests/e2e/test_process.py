@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import CHANNEL, Harness, text_of
+from tests.e2e.harness import CHANNEL, Harness, created_view, text_of
 from tests.fakes.environment import bot_environment
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
@@ -121,7 +121,7 @@ async def test_http_process_files_a_ticket_and_drains_on_sigterm(
     # The app runs in the other process: the harness only sends to it and reads the fakes.
     app = Harness(f"http://127.0.0.1:{port}", slack, desk, bot=None, http=http)  # type: ignore[arg-type]
     try:
-        started = await logs.wait_for("http_mode_started", timeout=30)
+        started = await logs.wait_for("server_started", timeout=30)
         assert started["port"] == port
         health = await http.get(app.url + "/healthz")
         assert health.status_code == 200
@@ -130,6 +130,7 @@ async def test_http_process_files_a_ticket_and_drains_on_sigterm(
         [first] = await slack.wait_for("chat.postMessage", where=lambda c: c.ok, timeout=10)
         assert first.args["channel"] == CHANNEL
         assert desk.created[0]["name"] in text_of(first.args)
+        await slack.wait_for("views.update", where=created_view, timeout=10)  # first one done
 
         desk.latency = 1.5  # the second ticket is still being filed when SIGTERM comes
         await run_journey(app, "Scanner on floor 2 is offline")

@@ -1,4 +1,4 @@
-"""Socket Mode: the real `serve_socket` connected to a fake Socket Mode server.
+"""Socket Mode: the real server (`serve`, `SocketModeIntake`) connected to a fake Socket Mode.
 
 Envelopes are pushed over the WebSocket the app opened; the app's acknowledgements come
 back over it, and what it then does is read from FakeSlack and FakeServiceOps, as in HTTP
@@ -18,9 +18,10 @@ import pytest
 
 from bot.cache import build_cache
 from bot.config import FormConfig
-from bot.core.dedupe import Claim
+from bot.core.claims import Claim
+from bot.server import StartupError, serve
 from bot.slack.app import BotApp, create_app
-from bot.slack.runner import StartupError, serve_socket
+from bot.slack.socket_mode import SocketModeIntake
 from tests.e2e.harness import CHANNEL, USER, USER_EMAIL, make_settings, text_of
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
@@ -82,12 +83,12 @@ async def socket_app(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(
-        serve_socket(bot, app_token=socket_mode.app_token, health_port=health_port, stop=stop)
+        serve(bot.core, [SocketModeIntake(bot, socket_mode.app_token)], port=health_port, stop=stop)
     )
     await socket_mode.wait_connected()
     yield SocketApp(bot, slack, desk, socket_mode, f"http://127.0.0.1:{health_port}", stop, task)
     stop.set()
-    await asyncio.wait_for(task, 10)  # serve_socket drains, closes the socket and the bot
+    await asyncio.wait_for(task, 10)  # serve drains, closes the socket and the bot
 
 
 async def test_connects_with_the_app_token(socket_app: SocketApp) -> None:
@@ -215,8 +216,11 @@ async def test_a_refused_app_token_stops_start_up_with_a_clear_error(
         settings = make_settings(slack, desk, slack_app_token="xapp-1-A1-1-wrong")
         bot = await create_app(settings, form=FormConfig(), cache=build_cache("memory://"))
         with pytest.raises(StartupError, match="SLACK_APP_TOKEN") as caught:
-            await serve_socket(
-                bot, app_token="xapp-1-A1-1-wrong", health_port=None, stop=asyncio.Event()
+            await serve(
+                bot.core,
+                [SocketModeIntake(bot, "xapp-1-A1-1-wrong")],
+                port=None,
+                stop=asyncio.Event(),
             )
         await bot.aclose()
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.cache import build_cache
-from bot.core.dedupe import Claims
-from bot.core.drafts import Origin, TicketDraft
+from bot.core.claims import Claims
+from bot.core.model import Origin, TicketDraft
 from bot.core.tickets import (
     AlreadyFiledError,
     InProgressError,
@@ -24,9 +24,17 @@ from tests.integration.conftest import MakeClient
 
 EMAIL = "ada@example.com"
 MESSAGE = Origin(
-    surface="message", team_id="T1", user_id="U0ADA1", channel_id="C0HELP1", message_ts="1.2"
+    platform="slack",
+    entry="message",
+    workspace="T1",
+    user="U0ADA1",
+    conversation="C0HELP1",
+    thread="1.2",
+    message="1.2",
 )
-COMMAND = Origin(surface="command", team_id="T1", user_id="U0ADA1", channel_id="C0HELP1")
+COMMAND = Origin(
+    platform="slack", entry="command", workspace="T1", user="U0ADA1", conversation="C0HELP1"
+)
 
 
 @pytest.fixture

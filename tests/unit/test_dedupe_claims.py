@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from bot.cache import build_cache
-from bot.core.dedupe import Claim, Claims
+from bot.core.claims import Claim, Claims
 from tests.redis_server import RedisServer, redis_server, redis_url, running_redis  # noqa: F401
 
 REDIS_PREFIX = "serviceops-bot:"

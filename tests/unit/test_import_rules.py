@@ -95,13 +95,13 @@ def violations(importers: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 def test_relative_imports_are_resolved() -> None:
-    tree = ast.parse("from . import ids\nfrom ...core import drafts\nfrom ..text import x\n")
+    tree = ast.parse("from . import ids\nfrom ...core import drafts\nfrom ..mrkdwn import x\n")
     nodes = [node for node in tree.body if isinstance(node, ast.ImportFrom)]
 
     assert [resolve("bot.slack.blocks.results", False, node) for node in nodes] == [
         "bot.slack.blocks",
         "bot.core",
-        "bot.slack.text",
+        "bot.slack.mrkdwn",
     ]
     assert resolve("bot.slack.blocks", True, nodes[0]) == "bot.slack.blocks"
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.core.text import truncate_escaped
 from bot.slack import ids
-from bot.slack.text import first_line, truncate_escaped
+from bot.slack.blocks.kit import Json, actions, button, context, section
+from bot.slack.mrkdwn import first_line
 
-MAX_BUTTON_VALUE = 2000
 SUMMARY_SHOWN = 200
 """Characters of the person's message quoted back (before escaping)."""
-
-Json = dict[str, Any]
 
 
 def build_intake_prompt(*, summary: str, metadata: str) -> Json:
@@ -31,9 +28,9 @@ def build_intake_prompt(*, summary: str, metadata: str) -> Json:
     return {
         "text": "Want me to turn this into a ticket?",
         "blocks": [
-            _section(text),
+            section(text),
             _actions(metadata),
-            _context("You can review and edit everything before the ticket is created."),
+            context("You can review and edit everything before the ticket is created."),
         ],
     }
 
@@ -50,7 +47,7 @@ def build_mention_empty_prompt(*, metadata: str) -> Json:
     )
     return {
         "text": "Need a ticket? Press Create ticket.",
-        "blocks": [_section(text), _actions(metadata)],
+        "blocks": [section(text), _actions(metadata)],
     }
 
 
@@ -68,7 +65,7 @@ def build_help_message() -> Json:
     outro = "I reply with the ticket number and a link, right where you asked."
     return {
         "text": intro,
-        "blocks": [_section(f"{intro}\n\n{ways}"), _context(outro)],
+        "blocks": [section(f"{intro}\n\n{ways}"), context(outro)],
     }
 
 
@@ -76,22 +73,6 @@ def _quoted(summary: str) -> str:
     return truncate_escaped(first_line(summary, 10_000), SUMMARY_SHOWN)
 
 
-def _section(text: str) -> Json:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Json:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def _actions(metadata: str) -> Json:
-    if len(metadata) > MAX_BUTTON_VALUE:
-        raise ValueError(f"button value longer than {MAX_BUTTON_VALUE} characters")
-    button = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": "Create ticket", "emoji": True},
-        "action_id": ids.OPEN_FORM_ACTION,
-        "style": "primary",
-        "value": metadata,
-    }
-    return {"type": "actions", "block_id": "ticket_prompt_actions", "elements": [button]}
+    open_form = button("Create ticket", ids.OPEN_FORM_ACTION, metadata, primary=True)
+    return actions("ticket_prompt_actions", [open_form])

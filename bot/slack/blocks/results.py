@@ -11,40 +11,47 @@ most 2000 characters and a view's `private_metadata` at most 3000.
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.core.drafts import FiledTicket, TicketDraft
+from bot.core.delivery import PRIVATE_PLACES, Delivery, Privately
+from bot.core.model import FiledTicket, TicketDraft
+from bot.core.text import clean, one_line, truncate_escaped
 from bot.slack import ids
-from bot.slack.text import clean, link, mention, one_line, truncate_escaped
+from bot.slack.blocks.kit import (
+    MAX_BUTTON_VALUE,
+    Json,
+    actions,
+    button,
+    check_metadata,
+    check_value,
+    context,
+    modal,
+    section,
+)
+from bot.slack.mrkdwn import channel, link, mention
 
-MAX_BUTTON_VALUE = 2000
-MAX_METADATA = 3000
 SUBJECT_SHOWN = 300
 """Longest subject echoed in a message or view (escaped characters)."""
 MESSAGE_SHOWN = 2500
 ACTIONS_BLOCK = "ticket_result_actions"
 
-Json = dict[str, Any]
-
 
 def build_progress_view(draft: TicketDraft) -> Json:
     """The modal while ServiceOps works: "Creating your ticket…" and the subject."""
     blocks = [
-        _section(":hourglass_flowing_sand: *Creating your ticket…*"),
-        _context(f"*Subject:* {_subject(draft.subject)}"),
+        section(":hourglass_flowing_sand: *Creating your ticket…*"),
+        context(f"*Subject:* {_subject(draft.subject)}"),
     ]
-    return _modal("New ticket", blocks, close="Close")
+    return modal("New ticket", blocks, close="Close")
 
 
 def build_in_progress_view() -> Json:
     """The modal of a second "Try again" while the first one is still filing."""
     blocks = [
-        _section(
+        section(
             ":hourglass_flowing_sand: This ticket is already being created. "
             "You'll get its number in a moment, in the conversation or from me directly."
         )
     ]
-    return _modal("New ticket", blocks, close="Close")
+    return modal("New ticket", blocks, close="Close")
 
 
 def build_success_view(ticket: FiledTicket, *, where: str | None) -> Json:
@@ -59,10 +66,10 @@ def build_success_view(ticket: FiledTicket, *, where: str | None) -> Json:
         f":white_check_mark: Your ticket *{link(ticket.url, ticket.number)}* has been created.",
         f"*Subject:* {_subject(ticket.subject)}",
     ]
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     if where:
-        blocks.append(_context(f"You'll also find it in {where}."))
-    return _modal("Ticket created", blocks, close="Done")
+        blocks.append(context(f"You'll also find it in {where}."))
+    return modal("Ticket created", blocks, close="Done")
 
 
 def build_failure_view(*, message: str, state: str, retryable: bool) -> Json:
@@ -78,11 +85,10 @@ def build_failure_view(*, message: str, state: str, retryable: bool) -> Json:
     Raises:
         ValueError: `state` is longer than 3000 characters.
     """
-    if len(state) > MAX_METADATA:
-        raise ValueError(f"state longer than {MAX_METADATA} characters")
+    check_metadata(state)
     value = state if len(state) <= MAX_BUTTON_VALUE else None
-    blocks = [_section(_failure_text(message)), _buttons(value, retryable)]
-    view = _modal("Ticket not created", blocks, close="Close")
+    blocks = [section(_failure_text(message)), _buttons(value, retryable)]
+    view = modal("Ticket not created", blocks, close="Close")
     view["private_metadata"] = state
     return view
 
@@ -94,7 +100,7 @@ def build_ticket_message(ticket: FiledTicket, *, requester_user_id: str) -> Json
     subject = _subject(ticket.subject)
     return {
         "text": f"{who} created ticket {number}: {subject}",
-        "blocks": [_section(f":ticket: {who} created ticket *{number}*\n>{subject}")],
+        "blocks": [section(f":ticket: {who} created ticket *{number}*\n>{subject}")],
     }
 
 
@@ -108,9 +114,9 @@ def build_private_result(ticket: FiledTicket, *, reason: str) -> Json:
     """
     number = link(ticket.url, ticket.number)
     subject = _subject(ticket.subject)
-    blocks = [_section(f":white_check_mark: Your ticket *{number}* has been created.\n>{subject}")]
+    blocks = [section(f":white_check_mark: Your ticket *{number}* has been created.\n>{subject}")]
     if reason:
-        blocks.append(_context(reason))
+        blocks.append(context(reason))
     return {"text": f"Your ticket {number} has been created: {subject}", "blocks": blocks}
 
 
@@ -123,15 +129,15 @@ def build_already_filed(ticket_number: str, url: str, *, metadata: str) -> Json:
     Raises:
         ValueError: `metadata` is longer than 2000 characters.
     """
-    _check_value(metadata)
+    check_value(metadata)
     number = link(url, ticket_number)
-    button = _button("File a separate ticket", ids.FILE_ANYWAY_ACTION, metadata)
+    file_anyway = button("File a separate ticket", ids.FILE_ANYWAY_ACTION, metadata)
     return {
         "text": f"This message already has a ticket: {number}",
         "blocks": [
-            _section(f":ticket: This message already has a ticket: *{number}*."),
-            _context("Is this a different problem? You can still file a separate ticket."),
-            {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [button]},
+            section(f":ticket: This message already has a ticket: *{number}*."),
+            context("Is this a different problem? You can still file a separate ticket."),
+            actions(ACTIONS_BLOCK, [file_anyway]),
         ],
     }
 
@@ -148,9 +154,27 @@ def build_failure_message(*, message: str, state: str, retryable: bool) -> Json:
     Raises:
         ValueError: `state` is longer than 2000 characters.
     """
-    _check_value(state)
+    check_value(state)
     text = _failure_text(message)
-    return {"text": text, "blocks": [_section(text), _buttons(state, retryable)]}
+    return {"text": text, "blocks": [section(text), _buttons(state, retryable)]}
+
+
+def where_delivered(delivery: Delivery) -> str | None:
+    """What "You'll also find it in …" names for a delivery: the conversation, a direct
+    message, a private message; None when it reached nobody."""
+    if delivery.kind == "public" and delivery.conversation:
+        return channel(delivery.conversation)
+    return PRIVATE_PLACES.get(delivery.kind)
+
+
+def private_reason(why: Privately) -> str:
+    """Why a result came privately, when the person should know (the post was refused)."""
+    if why.reason != "refused" or why.conversation is None:
+        return ""
+    return (
+        f"I couldn't post in {channel(why.conversation)}. To get the ticket number in the "
+        "conversation next time, invite me there: type `/invite` in it and pick me."
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -165,38 +189,8 @@ def _failure_text(message: str) -> str:
     return f":warning: *Your ticket wasn't created.* {shown}"
 
 
-def _plain(text: str) -> Json:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _section(text: str) -> Json:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Json:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _modal(title: str, blocks: list[Json], *, close: str) -> Json:
-    return {"type": "modal", "title": _plain(title), "close": _plain(close), "blocks": blocks}
-
-
-def _button(text: str, action_id: str, value: str | None, *, primary: bool = False) -> Json:
-    button: Json = {"type": "button", "text": _plain(text), "action_id": action_id}
-    if value:
-        button["value"] = value
-    if primary:
-        button["style"] = "primary"
-    return button
-
-
 def _buttons(value: str | None, retryable: bool) -> Json:
-    elements = [_button("Back to the form", ids.EDIT_ACTION, value)]
+    elements = [button("Back to the form", ids.EDIT_ACTION, value)]
     if retryable:
-        elements.insert(0, _button("Try again", ids.RETRY_ACTION, value, primary=True))
-    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
-
-
-def _check_value(value: str) -> None:
-    if len(value) > MAX_BUTTON_VALUE:
-        raise ValueError(f"button value longer than {MAX_BUTTON_VALUE} characters")
+        elements.insert(0, button("Try again", ids.RETRY_ACTION, value, primary=True))
+    return actions(ACTIONS_BLOCK, elements)

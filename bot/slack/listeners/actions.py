@@ -6,20 +6,19 @@ so any replica can handle the click and nothing the person typed is lost.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.drafts import TicketDraft
+from bot.core.drafts import PendingTicket
+from bot.core.ports import Text
 from bot.slack import ids, origin
-from bot.slack.acks import let_ack_out
+from bot.slack.acks import acks_first, let_ack_out
 from bot.slack.blocks.results import build_progress_view
 from bot.slack.deps import Deps, deps_of
-from bot.slack.filing import file_and_report, update_view
 from bot.slack.forms import form_view, open_form
-from bot.slack.states import FormContext, PendingTicket
+from bot.slack.modal_ui import ModalUI, update_view
 
 EXPIRED = (
     "That draft has expired, so I opened an empty form. Sorry for the retyping: "
@@ -41,45 +40,37 @@ def _view_id(body: dict[str, Any]) -> str | None:
     return str(view["id"]) if isinstance(view, dict) and view.get("id") else None
 
 
+def _clicker(body: dict[str, Any]) -> str:
+    """The person who clicks files the ticket (and is its requester)."""
+    return str(body["user"]["id"])
+
+
+@acks_first
 async def handle_open_form(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """The "Create ticket" button under the bot's DM/mention reply."""
-    await ack()
-    await let_ack_out()
     deps = deps_of(context)
-    pending = await deps.states.load(_value(body))
+    pending = await deps.drafts.load(_value(body))
     if pending is None:
-        pending = PendingTicket(
-            origin=origin.from_prompt_action(body),
-            draft=TicketDraft(),
-            attempt_id=secrets.token_urlsafe(12),
-        )
-    pending = _for_clicker(pending, body)
-    await open_form(
-        client,
-        deps,
-        trigger_id=body["trigger_id"],
-        draft=pending.draft,
-        context=FormContext.of(pending),
-    )
+        pending = PendingTicket(origin=origin.from_prompt_action(body))
+    pending = pending.model_copy(update={"origin": pending.origin.by(_clicker(body))})
+    await open_form(client, deps, trigger_id=body["trigger_id"], pending=pending)
 
 
+@acks_first
 async def handle_edit(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """ "Back to the form": the form again, with everything the person typed."""
-    await ack()
-    await let_ack_out()
     await _reopen_form(body, client, deps_of(context), force_new=False)
 
 
+@acks_first
 async def handle_file_anyway(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
     """ "File a separate ticket" under "Already filed as …": the form, without de-duplication."""
-    await ack()
-    await let_ack_out()
     await _reopen_form(body, client, deps_of(context), force_new=True)
 
 
@@ -91,8 +82,8 @@ async def handle_retry(
     async with deps.inflight.track():  # a shutdown waits for a click Slack saw accepted
         await ack()
         await let_ack_out()
-        pending = await deps.states.load(_value(body))
-        if pending is None:
+        pending = await deps.drafts.load(_value(body))
+        if pending is None or pending.attempt_id is None:
             await _reopen_form(body, client, deps, force_new=False)
             return
         progress = build_progress_view(pending.draft)
@@ -103,41 +94,26 @@ async def handle_retry(
         else:
             opened = await client.views_open(trigger_id=body["trigger_id"], view=progress)
             view_id = str(opened["view"]["id"])
-        await file_and_report(client, deps, pending, view_id=view_id, view_shared=shared)
+        await deps.filing.file_and_report(pending, ui=ModalUI(client, view_id), ui_shared=shared)
 
 
 async def _reopen_form(
     body: dict[str, Any], client: AsyncWebClient, deps: Deps, *, force_new: bool
 ) -> None:
-    pending = await deps.states.load(_value(body))
+    pending = await deps.drafts.load(_value(body))
     if pending is None:
-        draft, context = TicketDraft(), FormContext(origin=origin.from_prompt_action(body))
-        await deps.announcer.private(context.origin, {"text": EXPIRED})
+        pending = PendingTicket(origin=origin.from_prompt_action(body))
+        await deps.messenger.post_private(pending.origin, Text(EXPIRED))
     else:
-        pending = _for_clicker(pending, body)
+        pending = pending.model_copy(update={"origin": pending.origin.by(_clicker(body))})
         if force_new:
-            pending = pending.model_copy(
-                update={"force_new": True, "attempt_id": secrets.token_urlsafe(12)}
-            )
-        draft, context = pending.draft, FormContext.of(pending)
-        context = context.model_copy(update={"attempt_id": pending.attempt_id})
+            pending = pending.separately()
+    view = form_view(deps, pending, keep_attempt=True)
     view_id = _view_id(body)
     if view_id is not None:
-        await update_view(client, view_id, form_view(deps, draft, context))
+        await update_view(client, view_id, view)
     else:
-        await client.views_open(trigger_id=body["trigger_id"], view=form_view(deps, draft, context))
-
-
-def _for_clicker(pending: PendingTicket, body: dict[str, Any]) -> PendingTicket:
-    """The person who clicks files the ticket (and is its requester)."""
-    user_id = body["user"]["id"]
-    if pending.origin.user_id == user_id:
-        return pending
-    return pending.model_copy(
-        update={
-            "origin": pending.origin.model_copy(update={"user_id": user_id, "response_url": None})
-        }
-    )
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def register(app: AsyncApp) -> None:

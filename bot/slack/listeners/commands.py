@@ -7,20 +7,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.drafts import TicketDraft
+from bot.core.drafts import PendingTicket
+from bot.core.model import TicketDraft
+from bot.core.text import clean
 from bot.slack import ids, origin
-from bot.slack.acks import let_ack_out
+from bot.slack.acks import acks_first
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
-from bot.slack.states import FormContext
-from bot.slack.text import clean, first_line, to_plain
+from bot.slack.mrkdwn import first_line, to_plain
 
 
+@acks_first
 async def handle_ticket_command(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
-    await ack()
-    await let_ack_out()
     raw = body.get("text") or ""  # Slack markup; first_line reads it once
     text = clean(to_plain(raw))
     subject = first_line(raw, 250)
@@ -30,8 +30,7 @@ async def handle_ticket_command(
         client,
         deps_of(context),
         trigger_id=body["trigger_id"],
-        draft=draft,
-        context=FormContext(origin=origin.from_command(body)),
+        pending=PendingTicket(origin=origin.from_command(body), draft=draft),
     )
 
 

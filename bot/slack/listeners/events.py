@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.drafts import Origin
-from bot.metrics import SLACK_API_ERRORS
+from bot.core.claims import ClaimKey
+from bot.core.drafts import PendingTicket
+from bot.core.model import Origin
+from bot.core.text import clean
 from bot.slack import origin as origins
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
 from bot.slack.blocks.results import build_already_filed
 from bot.slack.deps import Deps, deps_of
+from bot.slack.messenger import Message
+from bot.slack.mrkdwn import to_plain
 from bot.slack.prefill import draft_from_text, message_text
-from bot.slack.states import PendingTicket
-from bot.slack.text import clean, to_plain
 
 log = logging.getLogger("bot.slack.events")
 
@@ -38,7 +37,7 @@ async def _first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
     event_id = body.get("event_id")
     if not event_id:
         return True
-    return await deps.claims.claim(f"event:{event_id}", ttl=EVENT_TTL) is None
+    return await deps.claims.claim(ClaimKey.event(event_id), ttl=EVENT_TTL) is None
 
 
 def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
@@ -50,9 +49,7 @@ def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     )
 
 
-async def handle_direct_message(
-    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
-) -> None:
+async def handle_direct_message(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
     deps = deps_of(context)
     if event.get("channel_type") != "im" or not _from_a_person(event, context.get("bot_user_id")):
         return
@@ -60,19 +57,17 @@ async def handle_direct_message(
         return
     raw = message_text(event)
     text = clean(to_plain(raw)).strip()
-    source = origins.from_message_event(event, surface="dm", team_id=body.get("team_id"))
+    source = origins.from_message_event(event, entry="dm", team_id=body.get("team_id"))
     in_thread = event.get("thread_ts") not in (None, event.get("ts"))
     if text.lower().strip(" !.") in HELP_WORDS and not in_thread:
-        await _post(client, source, build_help_message())
+        await _post(deps, source, build_help_message())
         return
     if in_thread and await deps.tickets.already_filed(source) is not None:
         return  # the conversation goes on in a ticket's thread; stay quiet
-    await _prompt(client, deps, source, raw, author_id=event["user"], context=context)
+    await _prompt(deps, source, raw, author=event["user"], context=context)
 
 
-async def handle_app_mention(
-    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
-) -> None:
+async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
     deps = deps_of(context)
     if not _from_a_person(event, context.get("bot_user_id")):
         return
@@ -81,11 +76,11 @@ async def handle_app_mention(
     own = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
     raw = message_text({**event, "text": own})
     text = clean(to_plain(raw)).strip()
-    source = origins.from_message_event(event, surface="mention", team_id=body.get("team_id"))
+    source = origins.from_message_event(event, entry="mention", team_id=body.get("team_id"))
     if text.lower().strip(" !.") in {"help", "?"}:
-        await _post(client, source, build_help_message())
+        await _post(deps, source, build_help_message())
         return
-    await _prompt(client, deps, source, raw, author_id=event["user"], context=context)
+    await _prompt(deps, source, raw, author=event["user"], context=context)
 
 
 def _without_own_mention(text: str, bot_user_id: str | None) -> str:
@@ -95,52 +90,33 @@ def _without_own_mention(text: str, bot_user_id: str | None) -> str:
     return MENTION.sub("", text, count=1)  # bot id unknown: the leading mention is ours
 
 
-async def _prompt(
-    client: AsyncWebClient,
-    deps: Deps,
-    source: Origin,
-    raw: str,
-    *,
-    author_id: str,
-    context: Any,
-) -> None:
+async def _prompt(deps: Deps, source: Origin, raw: str, *, author: str, context: Any) -> None:
     """Reply in the thread with a summary and the button that opens the prefilled form.
 
     `raw` is the message as Slack sends it (markup, escaped); it is decoded exactly once.
     """
     workspace_url = getattr(context.get("authorize_result"), "url", None)
-    assert source.channel_id is not None
-    assert source.thread_ts is not None
+    assert source.conversation is not None
+    assert source.thread is not None
     pending = PendingTicket(
         origin=source,
         draft=draft_from_text(raw),
-        attempt_id=secrets.token_urlsafe(12),
-        author_id=author_id,
-        permalink=origins.permalink(workspace_url, source.channel_id, source.thread_ts, None),
+        author=author,
+        link=origins.permalink(workspace_url, source.conversation, source.thread, None),
     )
     existing = await deps.tickets.already_filed(source)
     if existing is not None:
-        forced = pending.model_copy(update={"force_new": True})
-        token = await deps.states.save(forced, limit=2000)
-        await _post(
-            client, source, build_already_filed(existing.number, existing.url, metadata=token)
-        )
+        token = await deps.drafts.save(pending.model_copy(update={"force_new": True}))
+        message = build_already_filed(existing.number, existing.url, metadata=token)
+        await _post(deps, source, message)
         return
-    token = await deps.states.save(pending, limit=2000)
-    await _post(client, source, build_intake_prompt(summary=raw, metadata=token))
+    token = await deps.drafts.save(pending)
+    await _post(deps, source, build_intake_prompt(summary=raw, metadata=token))
 
 
-async def _post(client: AsyncWebClient, source: Origin, message: dict[str, Any]) -> None:
-    if source.channel_id is None:
-        return
-    try:
-        await client.chat_postMessage(
-            channel=source.channel_id, thread_ts=source.thread_ts, unfurl_links=False, **message
-        )
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
-        SLACK_API_ERRORS.labels(method="chat.postMessage", error=error).inc()
-        log.warning("prompt_post_failed", extra={"channel": source.channel_id, "error": error})
+async def _post(deps: Deps, source: Origin, message: Message) -> None:
+    if source.conversation is not None:
+        await deps.messenger.post(source.conversation, message, thread=source.thread)
 
 
 def register(app: AsyncApp) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.drafts import PendingTicket
 from bot.slack import ids
 from bot.slack.acks import let_ack_out
 from bot.slack.blocks.results import build_progress_view
 from bot.slack.blocks.ticket_form import parse_ticket_form
 from bot.slack.deps import deps_of
-from bot.slack.filing import file_and_report
-from bot.slack.states import FormContext
+from bot.slack.modal_ui import ModalUI
 
 EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
 
@@ -28,23 +28,20 @@ async def handle_ticket_form(
     if isinstance(parsed, dict):
         await ack(response_action="errors", errors=parsed)
         return
-    form_context = FormContext.decode(view.get("private_metadata") or "")
-    if form_context is None:
+    form = PendingTicket.decode(view.get("private_metadata") or "")
+    if form is None:
         await ack(response_action="errors", errors={ids.Block.SUBJECT: EXPIRED_FORM})
         return
-    user_id = body["user"]["id"]
-    if form_context.origin.user_id != user_id:
-        origin = form_context.origin.model_copy(update={"user_id": user_id})
-        form_context = form_context.model_copy(update={"origin": origin})
-    pending = form_context.pending(parsed, attempt_id=f"view:{view['id']}")
+    form = form.model_copy(update={"origin": form.origin.by(body["user"]["id"])})
+    pending = form.filing(parsed, attempt_id=f"view:{view['id']}")
     # Tracked from before the ack: a shutdown waits for every submission Slack saw accepted.
     async with deps.inflight.track():
         await ack(response_action="update", view=build_progress_view(parsed))
-        acked_at = time.monotonic()
-        await let_ack_out()
-        await file_and_report(
-            client, deps, pending, view_id=view["id"], acked_at=acked_at, view_shared=True
+        ui = ModalUI(
+            client, view["id"], acked_at=time.monotonic(), settle_seconds=deps.view_settle_seconds
         )
+        await let_ack_out()
+        await deps.filing.file_and_report(pending, ui=ui, ui_shared=True)
 
 
 def register(app: AsyncApp) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.drafts import FiledTicket, TicketDraft
+from bot.core.model import FiledTicket, TicketDraft
 from bot.slack import ids
 from bot.slack.blocks.results import (
     build_already_filed,

@@ -1,22 +1,20 @@
-"""Escaping, cleaning, trimming and tag parsing of text people type."""
+"""Escaping, cleaning, trimming and tag parsing of text people type (core's rules and
+Slack's message format)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.slack.text import (
+from bot.core.text import (
     TagError,
     clean,
     escape,
-    first_line,
     length,
-    link,
-    mention,
     parse_tags,
-    to_plain,
     truncate,
     truncate_escaped,
 )
+from bot.slack.mrkdwn import first_line, link, mention, to_plain
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.config import ChannelDefaults, FormConfig
-from bot.core.drafts import Origin, TicketDraft
+from bot.core.model import TicketDraft
 from bot.slack import ids
 from bot.slack.blocks.ticket_form import (
     DESCRIPTION_MAX,
@@ -16,7 +16,6 @@ from bot.slack.blocks.ticket_form import (
     build_ticket_form,
     department_options,
     parse_ticket_form,
-    result_notice,
 )
 from tests.unit.blocks.slack_limits import check_view, texts, units
 
@@ -203,15 +202,6 @@ def test_department_field_depends_on_how_many_there_are(count: int, kind: str) -
         assert found["action_id"] == ids.DEPARTMENT_OPTIONS
         assert 1 <= found["min_query_length"] <= 2
         assert "options" not in found
-
-
-def test_result_notice_says_where_the_number_goes() -> None:
-    thread = Origin(surface="message", user_id="U1", channel_id="C1")
-    assert "thread" in result_notice(thread)
-    command = Origin(surface="command", user_id="U1", channel_id="C1")
-    assert "channel" in result_notice(command)
-    assert "privately" in result_notice(command, reply_privately=True)
-    assert "direct message" in result_notice(Origin(surface="global", user_id="U1"))
 
 
 def test_build_option_respects_limits() -> None:

@@ -1,11 +1,12 @@
 """Claims in the shared cache that make "at most once" hold across retries and replicas.
 
 A claim is an atomic add (Redis `SET NX`, or the in-process equivalent): the first caller
-wins, later callers see what the winner recorded. Three things are claimed:
+wins, later callers see what the winner recorded. Every key is built by `ClaimKey`:
 
-- an Events API delivery (`event:{event_id}`), so Slack's retries are processed once;
-- a source message (`source:{team}:{channel}:{ts}`), so one message files one ticket;
-- a filing attempt (`attempt:{id}`), so a double click or a replayed submission files once.
+- a delivery of a platform event (`event`), so a platform's retries are processed once;
+- a source message (`source`), so one message files one ticket;
+- a filing attempt (`attempt`), so a double click or a replayed submission files once;
+- the announcement of an attempt's ticket (`announced`), so it is posted once.
 
 A pending claim carries a deadline (`pending_ttl` after it was taken). A claim whose holder
 died is not locked for its whole TTL: once the deadline passed, the next claimer is told its
@@ -19,9 +20,41 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.core.model import Origin
+
 ClaimState = Literal["pending", "done", "unknown"]
 """pending: being worked on; done: finished (value holds the result); unknown: the outcome
 of a create is not known (a timeout after sending), so a retry must look before it files."""
+
+
+class ClaimKey:
+    """The one place claim keys are spelled. Keys are stable across releases: replicas of
+    different versions and records written before an upgrade must keep meaning the same."""
+
+    @staticmethod
+    def event(event_id: str, *, platform: str = "slack") -> str:
+        """A platform's delivery of one event (Slack's `event_id`, a Teams activity id)."""
+        return f"event:{event_id}" if platform == "slack" else f"event:{platform}:{event_id}"
+
+    @staticmethod
+    def source(origin: Origin) -> str | None:
+        """The message a ticket is about; None when the origin names no message."""
+        if origin.conversation is None or origin.message is None:
+            return None
+        scope = f"{origin.workspace or '-'}:{origin.conversation}:{origin.message}"
+        if origin.platform == "slack":  # the first platform kept its keys unprefixed
+            return f"source:{scope}"
+        return f"source:{origin.platform}:{scope}"
+
+    @staticmethod
+    def attempt(attempt_id: str) -> str:
+        """One filing attempt (a form submission and its "Try again" clicks)."""
+        return f"attempt:{attempt_id}"
+
+    @staticmethod
+    def announced(attempt_id: str) -> str:
+        """That an attempt's ticket was announced, and where."""
+        return f"announced:{attempt_id}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Who a Slack user is, as ServiceOps needs it: an e-mail (and a name for descriptions).
+"""Who a Slack user is, as ServiceOps needs it: core's `Directory` over `users.info`.
+
+The requester is an e-mail (and a name goes into descriptions).
 
 `users.info` is Tier 4 and the answer rarely changes, so profiles are cached in the shared
 cache (an hour by default): a busy person costs one lookup per hour, whatever replica serves
@@ -15,14 +17,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.tickets import MissingRequesterError, TicketError
+from bot.slack.api_errors import slack_error
 
-log = logging.getLogger("bot.slack.identity")
+log = logging.getLogger("bot.slack.directory")
 
 PROFILE_TTL = 3600
 MISSING_TTL = 60
 
 
-class SlackIdentity:
+class SlackDirectory:
     """Slack user id → e-mail and display name, cached."""
 
     def __init__(self, client: AsyncWebClient, cache: Any, *, ttl: float = PROFILE_TTL) -> None:
@@ -39,7 +42,7 @@ class SlackIdentity:
         try:
             response = await self._client.users_info(user=user_id)
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+            error = slack_error(exc)
             log.warning("users_info_failed", extra={"user": user_id, "error": error})
             if error == "user_not_found":
                 profile = {"email": None, "name": user_id, "problem": "not_found"}

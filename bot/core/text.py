@@ -1,8 +1,10 @@
-"""Text from people, made safe and short enough for Slack.
+"""Text from people, made clean and short enough for any chat platform and ServiceOps.
 
-Slack counts limits in characters; we count UTF-16 code units (an emoji outside the Basic
-Multilingual Plane counts twice), which is never less than Slack's count, so whatever fits
-here fits there. Cuts never split an emoji sequence, a combining mark or an `&amp;` entity.
+Platform-neutral rules only; each surface's dialect (Slack's format, Teams Markdown) has its
+own module for escaping and markup. Chat platforms count limits in characters; we count
+UTF-16 code units (an emoji outside the Basic Multilingual Plane counts twice), which is
+never less than their count, so whatever fits here fits there. Cuts never split an emoji
+sequence, a combining mark or an `&amp;` entity.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ _ENTITY_COST = {"&": 5, "<": 4, ">": 4}
 """Length of each character once escaped (`&amp;`, `&lt;`, `&gt;`)."""
 
 _ZWJ = "\u200d"
-_MARKUP = re.compile(r"<([^<>\n]*)>")
 _SPACES = re.compile(r"\s+")
 _TAG_SEPARATORS = re.compile(r"[,\s]+")
 _INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"}
 """Unicode categories that show nothing (unassigned code points may be newer emoji)."""
-_SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 
 
 class TagError(ValueError):
@@ -34,13 +34,12 @@ class TagError(ValueError):
 
 
 def escape(text: str) -> str:
-    """Escape `&`, `<` and `>` so echoed text renders as typed and pings nobody."""
+    """Escape `&`, `<` and `>` as entities (`&amp;`, `&lt;`, `&gt;`).
+
+    Both Slack's message format and HTML read these three as markup; escaped, echoed text
+    renders as typed and mentions nobody.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of message text (`&lt;` back to `<`)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def clean(text: str) -> str:
@@ -62,27 +61,19 @@ def truncate(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
 def truncate_escaped(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
     """`escape(text)` cut to at most `limit` characters without splitting an entity.
 
-    Use this for mrkdwn that echoes what a person typed; `marker` is escaped too.
+    Use this for markup that echoes what a person typed; `marker` is escaped too.
     """
     return _fit(text, limit, marker=marker, escaped=True)
 
 
 def length(text: str) -> int:
-    """Length as Slack may count it: UTF-16 code units."""
+    """Length as chat platforms may count it: UTF-16 code units."""
     return sum(_width(ch) for ch in text)
 
 
-def to_plain(text: str) -> str:
-    """Slack message text as plain words: markup unwrapped, entities decoded.
-
-    `<https://x|label>` becomes `label`, `<@U123>` becomes `@U123`, `<!here>` becomes `@here`.
-    """
-    return unescape(_MARKUP.sub(_unwrap, text))
-
-
 def first_line(text: str, limit: int) -> str:
-    """The first line of Slack message text that shows something, as plain words, for a subject."""
-    for line in clean(to_plain(text)).split("\n"):
+    """The first line of plain `text` that shows something, on one line, for a subject."""
+    for line in clean(text).split("\n"):
         words = _SPACES.sub(" ", line).strip()
         if visible(words):
             return truncate(words, limit)
@@ -98,26 +89,6 @@ def visible(text: str) -> bool:
 def one_line(text: str) -> str:
     """`text` with every run of whitespace (newlines included) turned into one space."""
     return _SPACES.sub(" ", text).strip()
-
-
-def link(url: str, label: str) -> str:
-    """A mrkdwn link `<url|label>`; just the escaped label when `url` is not http(s)."""
-    if not re.match(r"^https?://[^\s<>|]+$", url):
-        return escape(label)
-    safe_label = escape(label.replace("|", "/"))
-    return f"<{url.replace('&', '&amp;')}|{safe_label}>"
-
-
-def mention(user_id: str) -> str:
-    """`<@U123>` for a Slack user id; an id of an unexpected shape is shown escaped, unlinked."""
-    if re.match(r"^[UW][A-Z0-9]{2,}$", user_id):
-        return f"<@{user_id}>"
-    return escape(user_id)
-
-
-def quote(text: str) -> str:
-    """Prefix every line with `>` so mrkdwn shows it as a quotation."""
-    return "\n".join(f">{line}" for line in text.split("\n"))
 
 
 def parse_tags(text: str | None, *, max_tags: int, max_length: int) -> list[str]:
@@ -155,20 +126,6 @@ def _unique(parts: Iterable[str]) -> list[str]:
             seen.add(key)
             result.append(part)
     return result
-
-
-def _unwrap(match: re.Match[str]) -> str:
-    """Plain words for one `<…>` Slack markup token."""
-    inner = match.group(1)
-    target, _, label = inner.partition("|")
-    if target.startswith(("@", "#")):
-        return target[0] + label.lstrip("@#") if label else target
-    if target.startswith("!"):
-        name = target[1:].split("^", 1)[0]
-        if name in _SPECIAL:
-            return _SPECIAL[name]
-        return label or f"@{name}"
-    return label or target
 
 
 def _kept(ch: str) -> str:

@@ -1,0 +1,230 @@
+"""After the platform has its answer: file the pending ticket, then tell the person.
+
+This runs once the platform has been answered, so it may take as long as ServiceOps needs.
+Every way it can end leaves the person with either the ticket number or a message saying
+what went wrong, with what they need to bring back what they typed:
+
+- filed: announced once per attempt (`destination`), privately when the public post is
+  refused, and shown in the form;
+- already filed (the message has a ticket): said in the form, or privately;
+- being filed elsewhere (a double click, another replica): said in a form of its own;
+- failed: said in the form and privately, with "Try again" when retrying can help.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from bot.core.claims import ClaimKey, Claims
+from bot.core.delivery import (
+    Delivery,
+    InConversation,
+    InThread,
+    Privately,
+    destination,
+)
+from bot.core.drafts import PendingTicket, StateStore
+from bot.core.inflight import InFlight
+from bot.core.model import PLATFORM_NAMES, FiledTicket
+from bot.core.ports import (
+    AlreadyFiled,
+    Directory,
+    Failure,
+    Filed,
+    FormUI,
+    InProgress,
+    Messenger,
+    PrivateResult,
+    TicketAnnouncement,
+)
+from bot.core.tickets import AlreadyFiledError, InProgressError, TicketError, TicketService
+from bot.metrics import TICKETS_CREATED, TICKETS_FAILED
+
+log = logging.getLogger("bot.filing")
+
+ANNOUNCED_TTL = 24 * 3600
+"""How long an attempt remembers that its ticket was announced (as long as the attempt)."""
+UNEXPECTED = (
+    "Something went wrong on my side while creating your ticket (reference {ref}). "
+    "Nothing you typed is lost: press Try again, or tell your IT admin the reference."
+)
+
+
+class Filing:
+    """Files pending tickets for one platform and reports how each attempt ended.
+
+    Args:
+        tickets: files drafts at most once per attempt and per source message.
+        claims: the shared first-wins claims (announce once).
+        drafts: stores drafts for the buttons that bring them back.
+        directory: the platform's people (e-mail, name).
+        messenger: the platform's conversations and private routes.
+        inflight: work a shutdown waits for.
+        reply_privately: commands answer privately instead of in their conversation.
+    """
+
+    def __init__(
+        self,
+        tickets: TicketService,
+        claims: Claims,
+        drafts: StateStore,
+        *,
+        directory: Directory,
+        messenger: Messenger,
+        inflight: InFlight,
+        reply_privately: bool = False,
+    ) -> None:
+        self.tickets = tickets
+        self.drafts = drafts
+        self.directory = directory
+        self.messenger = messenger
+        self.inflight = inflight
+        self.reply_privately = reply_privately
+        self._claims = claims
+
+    async def file_and_report(
+        self,
+        pending: PendingTicket,
+        *,
+        ui: FormUI | None,
+        ui_shared: bool = False,
+    ) -> FiledTicket | None:
+        """File `pending` and report the outcome in `ui` (the form, if any) and in the chat.
+
+        `ui_shared`: the form came with the request (a submission, a click inside it), so
+        another delivery of the same attempt may be reporting in it too.
+        """
+        async with self.inflight.track():
+            outcome = await self._file(pending)
+            return await self._report(pending, outcome, ui=ui, ui_shared=ui_shared)
+
+    async def announce(
+        self, pending: PendingTicket, ticket: FiledTicket, *, ui: FormUI | None
+    ) -> Delivery:
+        """Post the ticket where it belongs, privately when that fails, and in the form.
+
+        Once per attempt: a replay of an attempt that was already announced (a late second
+        click, a submission delivered again) only shows the ticket in its form.
+        """
+        assert pending.attempt_id is not None
+        key = ClaimKey.announced(pending.attempt_id)
+        earlier = await self._claims.claim(key)
+        if earlier is not None:
+            delivery = Delivery.from_record(earlier.value.get("delivery") or {})
+        else:
+            delivery = await self._announce_once(pending, ticket)
+            await self._claims.complete(key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL)
+        if ui is not None:
+            await ui.show(Filed(ticket, delivery))
+        return delivery
+
+    async def report_failure(
+        self, pending: PendingTicket, message: str, *, retryable: bool, ui: FormUI | None
+    ) -> None:
+        """Tell the person in the form and privately; their draft comes back with a button."""
+        failure = Failure(message, retryable, await self.drafts.save(pending))
+        if ui is not None:
+            await ui.show(failure)
+        await self.messenger.post_private(pending.origin, failure, prefer_direct=True)
+
+    async def already_filed(
+        self, pending: PendingTicket, ticket: FiledTicket, *, ui: FormUI | None
+    ) -> None:
+        """Say the message has a ticket; the draft is kept for "File a separate ticket"."""
+        notice = AlreadyFiled(ticket, await self.drafts.save(pending))
+        if ui is not None:
+            await ui.show(notice)
+        else:
+            await self.messenger.post_private(pending.origin, notice)
+
+    # ----------------------------------------------------------------------- steps
+
+    async def _file(self, pending: PendingTicket) -> FiledTicket | Exception:
+        """File the ticket; every way it can end is returned, none raised."""
+        origin = pending.origin
+        assert pending.attempt_id is not None
+        try:
+            email = await self.directory.email(origin.user)
+            ticket = await self.tickets.file(
+                pending.draft,
+                requester_email=email,
+                origin=origin,
+                attempt_id=pending.attempt_id,
+                force_new=pending.force_new,
+                footer=await self._footer(pending),
+            )
+        except (InProgressError, AlreadyFiledError) as exc:
+            log.info(
+                "ticket_not_filed", extra={"reason": exc.reason, "attempt": pending.attempt_id}
+            )
+            return exc
+        except TicketError as exc:
+            TICKETS_FAILED.labels(platform=origin.platform, reason=exc.reason).inc()
+            log.info(
+                "ticket_failed",
+                extra={
+                    "reason": exc.reason,
+                    "platform": origin.platform,
+                    "user": origin.user,
+                    "conversation": origin.conversation,
+                },
+            )
+            return exc
+        except Exception:  # the boundary of background work: log it, tell the person, keep input
+            ref = secrets.token_hex(4)
+            TICKETS_FAILED.labels(platform=origin.platform, reason="unexpected").inc()
+            log.exception(
+                "ticket_failed_unexpectedly",
+                extra={"ref": ref, "platform": origin.platform, "user": origin.user},
+            )
+            return TicketError(UNEXPECTED.format(ref=ref), retryable=True)
+        TICKETS_CREATED.labels(platform=origin.platform, entry=origin.entry).inc()
+        return ticket
+
+    async def _report(
+        self,
+        pending: PendingTicket,
+        outcome: FiledTicket | Exception,
+        *,
+        ui: FormUI | None,
+        ui_shared: bool,
+    ) -> FiledTicket | None:
+        if isinstance(outcome, FiledTicket):
+            await self.announce(pending, outcome, ui=ui)
+            return outcome
+        if isinstance(outcome, AlreadyFiledError):
+            await self.already_filed(pending, outcome.ticket, ui=ui)
+        elif isinstance(outcome, InProgressError):
+            # Whoever files the attempt reports in a shared form; writing there could replace
+            # its result. Only a form opened for this click must say why nothing new happens.
+            if ui is not None and not ui_shared:
+                await ui.show(InProgress())
+        elif isinstance(outcome, TicketError):
+            await self.report_failure(
+                pending, outcome.user_message, retryable=outcome.retryable, ui=ui
+            )
+        return None
+
+    async def _announce_once(self, pending: PendingTicket, ticket: FiledTicket) -> Delivery:
+        """Post the ticket publicly, or privately when it belongs there or the post fails."""
+        origin = pending.origin
+        where = destination(origin, reply_privately=self.reply_privately)
+        if isinstance(where, InThread | InConversation):
+            notice = TicketAnnouncement(ticket, requester=origin.user)
+            if await self.messenger.post_public(where, notice):
+                return Delivery("public", where.conversation)
+            where = Privately("refused", where.conversation)
+        return await self.messenger.post_private(
+            origin, PrivateResult(ticket, where), prefer_direct=where.prefer_direct
+        )
+
+    async def _footer(self, pending: PendingTicket) -> str | None:
+        """The description's last line: which chat message it came from, and who wrote it."""
+        if not pending.link:
+            return None
+        platform = PLATFORM_NAMES[pending.origin.platform]
+        if pending.author:
+            author = await self.directory.name(pending.author)
+            return f"From a {platform} message by {author}: {pending.link}"
+        return f"From {platform}: {pending.link}"

@@ -1,0 +1,124 @@
+"""What core needs from a chat platform, and the messages it hands over.
+
+Core decides what happens to a ticket and what to tell whom; a surface (Slack, Teams)
+implements these few protocols and renders the typed notices and outcomes in its own dialect
+(Block Kit, Adaptive Cards). Nothing here is shaped by one platform: user and conversation
+ids are the platform's own and opaque to core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.delivery import Delivery, InConversation, InThread, Privately
+from bot.core.model import FiledTicket, Origin
+
+# --------------------------------------------------------------------------- what is said
+
+
+@dataclass(frozen=True)
+class TicketAnnouncement:
+    """The public message naming a new ticket and who filed it."""
+
+    ticket: FiledTicket
+    requester: str
+    """The platform's id of the person who filed it."""
+
+
+@dataclass(frozen=True)
+class PrivateResult:
+    """The ticket number sent only to the person, with why it came privately."""
+
+    ticket: FiledTicket
+    why: Privately
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The ticket was not created. `message` says what happened and what to do; `token`
+    brings the draft back (`StateStore`) for "Try again" (when `retryable`) and "Back to
+    the form"."""
+
+    message: str
+    retryable: bool
+    token: str
+
+
+@dataclass(frozen=True)
+class AlreadyFiled:
+    """The message already has a ticket; `token` brings the draft back for "File a
+    separate ticket"."""
+
+    ticket: FiledTicket
+    token: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain sentence for the person (written by the bot, never by a person)."""
+
+    text: str
+
+
+Notice = TicketAnnouncement | PrivateResult | Failure | AlreadyFiled | Text
+"""What a `Messenger` posts."""
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The ticket exists; `delivery` says where it was announced besides the form."""
+
+    ticket: FiledTicket
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """The same attempt is being filed elsewhere (a double click, another replica)."""
+
+
+Outcome = Filed | Failure | AlreadyFiled | InProgress
+"""What a `FormUI` shows in place of the submitted form."""
+
+# --------------------------------------------------------------------------- the ports
+
+
+class Directory(Protocol):
+    """Who a person is, as ServiceOps needs it."""
+
+    async def email(self, user: str) -> str:
+        """The person's e-mail for `requesterEmail`.
+
+        Raises:
+            MissingRequesterError: no e-mail is visible; its message says what to ask for.
+            TicketError: the platform could not be asked (retryable).
+        """
+        ...
+
+    async def name(self, user: str) -> str:
+        """A display name for descriptions; never fails (falls back to the id)."""
+        ...
+
+
+class Messenger(Protocol):
+    """Posts notices in conversations and to people."""
+
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
+        """Post where everyone in the conversation sees it; False when the platform refused."""
+        ...
+
+    async def post_private(
+        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+    ) -> Delivery:
+        """Reach `origin.user` privately by every route the platform has, a direct message
+        first when `prefer_direct`; where it went (`NOWHERE` when every route failed)."""
+        ...
+
+
+class FormUI(Protocol):
+    """The form the person submitted (a modal, a dialog), showing how it ended."""
+
+    async def show(self, outcome: Outcome) -> None:
+        """Replace the form's content with `outcome`; a form already closed is no error."""
+        ...

@@ -1,0 +1,107 @@
+"""Start-up: the pieces every surface shares, built once per process from the settings.
+
+One cache backend (memory or Redis), one ServiceOps client, and core's services over them.
+Each configured surface (Slack; Teams later) is then built on this `Core` and gets its own
+directory and messenger, so tickets from every platform share the same claims and drafts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.cache import build_cache
+from bot.config import FormConfig, Settings, load_form_config
+from bot.core.claims import Claims
+from bot.core.drafts import StateStore
+from bot.core.inflight import InFlight
+from bot.core.tickets import TicketService
+from bot.metrics import observe_serviceops
+from bot.serviceops import ApiKey, PasswordGrant, ServiceOpsClient, ServiceOpsError
+
+log = logging.getLogger("bot.wiring")
+
+
+@dataclass
+class Core:
+    """What every surface shares. `aclose` closes the connections it owns (once)."""
+
+    settings: Settings
+    form: FormConfig
+    cache: Any
+    serviceops: ServiceOpsClient
+    claims: Claims
+    tickets: TicketService
+    drafts: StateStore
+    inflight: InFlight
+    _closed: bool = field(default=False, repr=False)
+
+    async def readiness(self) -> dict[str, str]:
+        """`{"serviceops": "ok"}`, or what is wrong with ServiceOps in words."""
+        try:
+            await asyncio.wait_for(self.serviceops.check_auth(), 10)
+        except ServiceOpsError as exc:
+            return {"serviceops": exc.user_message}
+        except TimeoutError:
+            return {"serviceops": "timed out"}
+        return {"serviceops": "ok"}
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.serviceops.aclose()
+        await self.cache.close()
+
+
+def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any = None) -> Core:
+    """Build the shared pieces. Must run inside the event loop that will use them."""
+    cache = cache if cache is not None else build_cache(settings.cache_url)
+    form = form if form is not None else load_form_config(settings.bot_config)
+    serviceops = build_serviceops_client(settings, cache=cache)
+    claims = Claims(cache)
+    return Core(
+        settings=settings,
+        form=form,
+        cache=cache,
+        serviceops=serviceops,
+        claims=claims,
+        tickets=TicketService(
+            serviceops, claims, category=form.category, source=settings.serviceops_source
+        ),
+        drafts=StateStore(cache),
+        inflight=InFlight(),
+    )
+
+
+def build_serviceops_client(settings: Settings, *, cache: Any = None) -> ServiceOpsClient:
+    """A client for `SERVICEOPS_URL` with API-key or password-grant auth, as configured."""
+    auth: ApiKey | PasswordGrant
+    if settings.serviceops_api_key is not None:
+        auth = ApiKey(settings.serviceops_api_key.get_secret_value())
+    else:
+        # Settings validation guarantees all four when there is no API key.
+        assert settings.serviceops_client_id is not None
+        assert settings.serviceops_username is not None
+        assert settings.serviceops_client_secret is not None
+        assert settings.serviceops_password is not None
+        auth = PasswordGrant(
+            client_id=settings.serviceops_client_id,
+            client_secret=settings.serviceops_client_secret.get_secret_value(),
+            username=settings.serviceops_username,
+            password=settings.serviceops_password.get_secret_value(),
+        )
+    return ServiceOpsClient(
+        settings.serviceops_url,
+        auth=auth,
+        cache=cache,
+        connect_timeout=settings.serviceops_connect_timeout,
+        read_timeout=settings.serviceops_read_timeout,
+        ca_bundle=settings.serviceops_ca_bundle,
+        portal_url_template=settings.serviceops_portal_url_template,
+        token_path=settings.serviceops_token_path,
+        api_path=settings.serviceops_api_path,
+        observer=observe_serviceops,
+    )
