@@ -39,7 +39,7 @@ def form_view(deps: Deps, pending: PendingTicket, *, keep_attempt: bool = False)
         draft=pending.draft,
         form=deps.form,
         metadata=pending.for_form(keep_attempt=keep_attempt).encode(),
-        channel_defaults=deps.form.defaults_for(origin.conversation),
+        channel_defaults=deps.form.defaults_for(origin.conversation, platform=origin.platform),
         notice=form_notice(where),
     )
 

@@ -4,7 +4,10 @@ Every module under `bot/` is parsed with `ast` (nothing is imported or run) and 
 relative ones resolved to absolute names, is checked against the layering rules:
 
 - `bot/serviceops/**` imports nothing from `bot` outside `bot.serviceops`;
-- `bot/core/**` never imports `slack_bolt`, `slack_sdk`, `bot.slack` or `aiohttp`;
+- `bot/core/**` never imports `slack_bolt`, `slack_sdk`, `bot.slack`, `bot.server` or `aiohttp`,
+  and its code (names and strings; docstrings may name platforms) uses no Slack word;
+- surfaces (`bot/slack/**`, and each later one) never import each other;
+- `bot/server.py` and `bot/wiring.py` know no platform: surfaces are handed to them;
 - `bot/slack/blocks/**` does no I/O: no `httpx`, `aiohttp`, `slack_sdk.web`, `asyncio`;
 - `aiocache` is imported only by `bot/cache.py`, with one deliberate exception:
   `bot/serviceops/client.py` builds its own in-memory token cache when none is passed, since
@@ -16,6 +19,7 @@ relative ones resolved to absolute names, is checked against the layering rules:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +131,89 @@ def test_serviceops_imports_nothing_else_from_bot() -> None:
 
 
 def test_core_knows_nothing_of_slack_or_http_servers() -> None:
-    assert violations("bot.core", ("slack_bolt", "slack_sdk", "bot.slack", "aiohttp")) == []
+    forbidden = ("slack_bolt", "slack_sdk", "bot.slack", "bot.server", "aiohttp")
+    assert violations("bot.core", forbidden) == []
+
+
+SURFACES = ("bot.slack", "bot.teams")
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_surfaces_never_import_each_other(surface: str) -> None:
+    others = tuple(other for other in SURFACES if other != surface)
+    assert violations(surface, others) == []
+
+
+@pytest.mark.parametrize("module", ["bot.server", "bot.wiring"])
+def test_the_process_and_start_up_know_no_platform(module: str) -> None:
+    assert violations(module, (*SURFACES, "slack_bolt", "slack_sdk")) == []
+
+
+SLACK_WORDS = {"ts", "mrkdwn", "block", "blocks", "view", "views", "response_url", "team_id"}
+"""Slack's vocabulary; core speaks of conversations, threads, messages, forms."""
+
+
+def docstrings(tree: ast.Module) -> set[int]:
+    """ids of the string constants that are docstrings (of the module, classes, functions,
+    and the attribute docstrings that follow an assignment)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for statement in body:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                found.add(id(statement.value))
+    return found
+
+
+def words_in_code(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, word) for every word of an identifier or a non-docstring string constant."""
+    skip = docstrings(tree)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, ast.keyword) and node.arg:
+            names = [node.arg]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = [node.name]
+        elif isinstance(node, ast.alias):
+            names = [node.asname or node.name]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in skip:
+                names = [node.value]
+        line = getattr(node, "lineno", 0)
+        for name in names:
+            lowered = name.lower()
+            found += [(line, word) for word in ("response_url", "team_id") if word in lowered]
+            found += [(line, word) for word in re.split(r"[^a-z0-9]+", lowered) if word]
+    return found
+
+
+def test_slack_word_detector_sees_names_strings_and_skips_docstrings() -> None:
+    code = '"""Slack ts and blocks."""\nx = body["team_id"]\ndef view_of(ts): return f"{ts}"\n'
+
+    words = {word for _, word in words_in_code(ast.parse(code))} & SLACK_WORDS
+
+    assert words == {"team_id", "view", "ts"}
+
+
+def test_core_code_speaks_no_slack() -> None:
+    found = {
+        f"{name}:{line} {word}"
+        for name, tree in ALL.items()
+        if under(name, "bot.core")
+        for line, word in words_in_code(tree)
+        if word in SLACK_WORDS
+    }
+
+    assert found == set()
 
 
 def test_block_builders_do_no_io() -> None:
