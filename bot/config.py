@@ -17,7 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -149,13 +149,8 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    if TYPE_CHECKING:
-        # None when Slack is not configured. The type checker is told `SecretStr` only so that
-        # Slack code written while Slack was mandatory reads it unchanged; new code reads
-        # `settings.slack`, which is None when Slack is not configured.
-        slack_bot_token: SecretStr
-    else:
-        slack_bot_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    """None when Slack is not configured; code reads `settings.slack`."""
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
