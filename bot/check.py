@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings, SlackSettings, load_form_config, load_settings
 from bot.server import StartupError
 from bot.serviceops import AuthenticationError, ServiceOpsError
+from bot.slack.api_errors import slack_error
 from bot.slack.socket_mode import verify_app_token
 from bot.wiring import build_serviceops_client
 
@@ -70,7 +71,7 @@ async def _slack_checks(slack: SlackSettings) -> list[Check]:
     try:
         response = await client.auth_test()
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        error = slack_error(exc)
         fix = {
             "invalid_auth": "SLACK_BOT_TOKEN is not valid: copy the Bot User OAuth Token "
             "(xoxb-…) from your Slack app's OAuth & Permissions page.",

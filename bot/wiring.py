@@ -58,7 +58,7 @@ class Core:
 
 def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any = None) -> Core:
     """Build the shared pieces. Must run inside the event loop that will use them."""
-    cache = cache if cache is not None else build_cache(settings.cache_url)
+    cache = cache if cache is not None else build_cache(settings.cache.url)
     form = form if form is not None else load_form_config(settings.bot_config)
     serviceops = build_serviceops_client(settings, cache=cache)
     claims = Claims(cache)
@@ -69,7 +69,7 @@ def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any
         serviceops=serviceops,
         claims=claims,
         tickets=TicketService(
-            serviceops, claims, category=form.category, source=settings.serviceops_source
+            serviceops, claims, category=form.category, source=settings.serviceops.source
         ),
         drafts=StateStore(cache),
         inflight=InFlight(),
@@ -78,30 +78,31 @@ def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any
 
 def build_serviceops_client(settings: Settings, *, cache: Any = None) -> ServiceOpsClient:
     """A client for `SERVICEOPS_URL` with API-key or password-grant auth, as configured."""
+    desk = settings.serviceops
     auth: ApiKey | PasswordGrant
-    if settings.serviceops_api_key is not None:
-        auth = ApiKey(settings.serviceops_api_key.get_secret_value())
+    if desk.api_key is not None:
+        auth = ApiKey(desk.api_key.get_secret_value())
     else:
         # Settings validation guarantees all four when there is no API key.
-        assert settings.serviceops_client_id is not None
-        assert settings.serviceops_username is not None
-        assert settings.serviceops_client_secret is not None
-        assert settings.serviceops_password is not None
+        assert desk.client_id is not None
+        assert desk.username is not None
+        assert desk.client_secret is not None
+        assert desk.password is not None
         auth = PasswordGrant(
-            client_id=settings.serviceops_client_id,
-            client_secret=settings.serviceops_client_secret.get_secret_value(),
-            username=settings.serviceops_username,
-            password=settings.serviceops_password.get_secret_value(),
+            client_id=desk.client_id,
+            client_secret=desk.client_secret.get_secret_value(),
+            username=desk.username,
+            password=desk.password.get_secret_value(),
         )
     return ServiceOpsClient(
-        settings.serviceops_url,
+        desk.url,
         auth=auth,
         cache=cache,
-        connect_timeout=settings.serviceops_connect_timeout,
-        read_timeout=settings.serviceops_read_timeout,
-        ca_bundle=settings.serviceops_ca_bundle,
-        portal_url_template=settings.serviceops_portal_url_template,
-        token_path=settings.serviceops_token_path,
-        api_path=settings.serviceops_api_path,
+        connect_timeout=desk.connect_timeout,
+        read_timeout=desk.read_timeout,
+        ca_bundle=desk.ca_bundle,
+        portal_url_template=desk.portal_url_template,
+        token_path=desk.token_path,
+        api_path=desk.api_path,
         observer=observe_serviceops,
     )
