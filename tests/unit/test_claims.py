@@ -1,4 +1,4 @@
-"""`Claims` (bot/core/dedupe.py) over both backends `CACHE_URL` offers: memory and real Redis.
+"""`Claims` (bot/core/claims.py) over both backends `CACHE_URL` offers: memory and real Redis.
 
 A claim is the bot's "at most once": the first caller wins, everybody after sees what the
 winner recorded, and a claim nobody completes expires. On Redis the same must hold across
