@@ -91,6 +91,7 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
+        settings.teams_app_password,
         settings.serviceops_client_secret,
         settings.serviceops_password,
         settings.serviceops_api_key,

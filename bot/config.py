@@ -65,6 +65,69 @@ class SlackSettings(BaseModel):
     """Announce `/ticket` results only to the person instead of in the channel."""
 
 
+TeamsCloud = Literal["public", "usgov", "usgovdod", "china"]
+
+
+@dataclass(frozen=True)
+class _TeamsEndpoints:
+    login_url: str
+    openid_metadata_url: str
+    bot_scope: str
+    token_issuer: str
+
+
+TEAMS_CLOUDS: dict[str, _TeamsEndpoints] = {
+    "public": _TeamsEndpoints(
+        "https://login.microsoftonline.com",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        "https://api.botframework.com/.default",
+        "https://api.botframework.com",
+    ),
+    "usgov": _TeamsEndpoints(
+        "https://login.microsoftonline.us",
+        "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+        "https://api.botframework.us/.default",
+        "https://api.botframework.us",
+    ),
+    "usgovdod": _TeamsEndpoints(
+        "https://login.microsoftonline.us",
+        "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+        "https://api.botframework.us/.default",
+        "https://api.botframework.us",
+    ),
+    "china": _TeamsEndpoints(
+        "https://login.partner.microsoftonline.cn",
+        "https://login.botframework.azure.cn/v1/.well-known/openidconfiguration",
+        "https://api.botframework.azure.cn/.default",
+        "https://api.botframework.azure.cn",
+    ),
+}
+"""Each Microsoft cloud's endpoints for a bot (Microsoft's Bot Framework documentation)."""
+
+
+class TeamsSettings(BaseModel):
+    """The Microsoft Teams surface: present only when `TEAMS_APP_ID` is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    app_id: str
+    """The bot's Entra app registration (client) id: inbound tokens' audience."""
+    app_password: SecretStr
+    tenant_id: str
+    """The Entra tenant of the single-tenant app registration."""
+    cloud: TeamsCloud
+    login_url: str
+    """Where the bot's own token comes from: `{login_url}/{tenant_id}/oauth2/v2.0/token`."""
+    openid_metadata_url: str
+    """OpenID metadata inbound tokens are checked against (its `jwks_uri` has the keys)."""
+    bot_scope: str
+    token_issuer: str
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.login_url.rstrip('/')}/{self.tenant_id}/oauth2/v2.0/token"
+
+
 class ServiceOpsSettings(BaseModel):
     """The ServiceOps server and how the bot signs in to it."""
 
@@ -130,6 +193,17 @@ SURFACES = (
         "the Slack app's Bot User OAuth Token (xoxb-…)",
         ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"),
     ),
+    _Surface(
+        "Microsoft Teams",
+        "TEAMS_APP_ID",
+        "the bot's Entra app registration id (with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID)",
+        (
+            "TEAMS_APP_PASSWORD",
+            "TEAMS_TENANT_ID",
+            "TEAMS_OPENID_METADATA_URL",
+            "TEAMS_LOGIN_URL",
+        ),
+    ),
 )
 
 
@@ -181,6 +255,13 @@ class Settings(BaseSettings):
     reply_privately: bool = False
     """Announce `/ticket` results only to the person instead of in the channel."""
 
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_cloud: TeamsCloud = "public"
+    teams_openid_metadata_url: str | None = None
+    teams_login_url: str | None = None
+
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -200,10 +281,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("serviceops_url", "slack_api_url")
+    @field_validator(
+        "serviceops_url", "slack_api_url", "teams_openid_metadata_url", "teams_login_url"
+    )
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL, e.g. https://desk.example.com")
         return value
 
@@ -256,6 +339,26 @@ class Settings(BaseSettings):
             signing_secret=self.slack_signing_secret,
             api_url=self.slack_api_url,
             reply_privately=self.reply_privately,
+        )
+
+    @property
+    def teams(self) -> TeamsSettings | None:
+        """The Teams section, or None when Teams is not configured (`TEAMS_APP_ID` unset)."""
+        if not self.teams_app_id:
+            return None
+        # Settings validation guarantees both when the app id is set.
+        assert self.teams_app_password is not None
+        assert self.teams_tenant_id is not None
+        cloud = TEAMS_CLOUDS[self.teams_cloud]
+        return TeamsSettings(
+            app_id=self.teams_app_id,
+            app_password=self.teams_app_password,
+            tenant_id=self.teams_tenant_id,
+            cloud=self.teams_cloud,
+            login_url=self.teams_login_url or cloud.login_url,
+            openid_metadata_url=self.teams_openid_metadata_url or cloud.openid_metadata_url,
+            bot_scope=cloud.bot_scope,
+            token_issuer=cloud.token_issuer,
         )
 
     @property
@@ -330,6 +433,11 @@ class _CrossField(BaseSettings):
     slack_bot_token: Any = None
     slack_app_token: Any = None
     slack_signing_secret: Any = None
+    teams_app_id: Any = None
+    teams_app_password: Any = None
+    teams_tenant_id: Any = None
+    teams_openid_metadata_url: Any = None
+    teams_login_url: Any = None
     serviceops_client_id: Any = None
     serviceops_client_secret: Any = None
     serviceops_username: Any = None
@@ -340,6 +448,9 @@ class _CrossField(BaseSettings):
 def _cross_field_problems(values: Settings | _CrossField) -> list[str]:
     """Problems between settings: no chat surface, a surface's leftovers, ServiceOps sign-in."""
     problems = _surface_problems(values)
+    teams = _teams_problem(values)
+    if teams:
+        problems.append(teams)
     credentials = _credentials_problem(values)
     if credentials:
         problems.append(credentials)
@@ -377,6 +488,20 @@ def _surface_problems(values: Settings | _CrossField) -> list[str]:
     return problems
 
 
+def _teams_problem(values: Settings | _CrossField) -> str | None:
+    if not _is_set(values, "TEAMS_APP_ID"):
+        return None
+    missing = [
+        name for name in ("TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID") if not _is_set(values, name)
+    ]
+    if not missing:
+        return None
+    return (
+        f"Microsoft Teams needs {' and '.join(missing)} with TEAMS_APP_ID: the client secret and "
+        "the tenant id of the bot's Entra app registration (Azure portal → App registrations)"
+    )
+
+
 def _credentials_problem(values: Settings | _CrossField) -> str | None:
     if values.serviceops_api_key is not None:
         return None
@@ -408,6 +533,9 @@ def load_settings(**overrides: object) -> Settings:
     lenient = _CrossField(**{k: v for k, v in overrides.items() if k in names})
     see = f" (see {README_SETTINGS})."
     surfaces = [problem + see for problem in _surface_problems(lenient)]
+    teams = _teams_problem(lenient)
+    if teams:
+        surfaces.append(teams + see)
     credentials = _credentials_problem(lenient)
     raise ConfigError([*surfaces, *field_problems, *([credentials + see] if credentials else [])])
 

@@ -18,7 +18,9 @@ import bot
 
 NO_SURFACE = (
     "No chat surface is configured: set SLACK_BOT_TOKEN to the Slack app's Bot User OAuth Token "
-    "(xoxb-…) to run in Slack (see README.md#configuration)."
+    "(xoxb-…) to run in Slack, or set TEAMS_APP_ID to the bot's Entra app registration id "
+    "(with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID) to run in Microsoft Teams "
+    "(see README.md#configuration)."
 )
 
 BIN = Path(sys.executable).parent

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SEE = "(see README.md#configuration)."
 
-_PREFIXES = ("SLACK_", "SERVICEOPS_", "LOG_")
+_PREFIXES = ("SLACK_", "SERVICEOPS_", "LOG_", "TEAMS_")
 _NAMES = {"CACHE_URL", "BOT_CONFIG", "PORT"} | {name.upper() for name in Settings.model_fields}
 
 OAUTH = {
@@ -96,7 +96,8 @@ ALL_CREDENTIALS_MISSING = (
 
 NO_SURFACE = (
     "No chat surface is configured: set SLACK_BOT_TOKEN to the Slack app's Bot User OAuth Token "
-    f"(xoxb-…) to run in Slack {SEE}"
+    "(xoxb-…) to run in Slack, or set TEAMS_APP_ID to the bot's Entra app registration id "
+    f"(with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID) to run in Microsoft Teams {SEE}"
 )
 
 
@@ -839,3 +840,89 @@ def test_defaults_for_returns_a_copy() -> None:
     form.defaults_for("C0123ABCD").tags.append("changed")
 
     assert form.channels["C0123ABCD"].tags == ["b"]
+
+
+# --------------------------------------------------------------------------- Teams
+
+TEAMS = {
+    "teams_app_id": "00000000-0000-0000-0000-0000000000b1",
+    "teams_app_password": "teams-secret-value",
+    "teams_tenant_id": "00000000-0000-0000-0000-00000000000a",
+}
+
+
+def test_teams_alone_is_a_configured_surface_with_the_public_cloud() -> None:
+    built = settings(slack_bot_token=None, slack_app_token=None, **TEAMS)
+
+    assert built.slack is None
+    teams = built.teams
+    assert teams is not None
+    assert teams.app_id == TEAMS["teams_app_id"]
+    assert teams.app_password.get_secret_value() == "teams-secret-value"
+    assert teams.cloud == "public"
+    assert teams.openid_metadata_url == (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    assert teams.token_url == (
+        f"https://login.microsoftonline.com/{TEAMS['teams_tenant_id']}/oauth2/v2.0/token"
+    )
+    assert teams.token_issuer == "https://api.botframework.com"
+    assert teams.bot_scope == "https://api.botframework.com/.default"
+
+
+def test_teams_cloud_and_overrides_choose_the_endpoints() -> None:
+    gov = settings(teams_cloud="usgov", **TEAMS).teams
+    assert gov is not None
+    assert gov.login_url == "https://login.microsoftonline.us"
+    assert gov.token_issuer == "https://api.botframework.us"
+
+    local = settings(
+        teams_openid_metadata_url="http://127.0.0.1:9/v1/.well-known/openidconfiguration",
+        teams_login_url="http://127.0.0.1:9",
+        **TEAMS,
+    ).teams
+    assert local is not None
+    assert local.openid_metadata_url.startswith("http://127.0.0.1:9/")
+    assert local.token_url == f"http://127.0.0.1:9/{TEAMS['teams_tenant_id']}/oauth2/v2.0/token"
+
+
+def test_without_teams_app_id_there_is_no_teams_section() -> None:
+    assert settings().teams is None
+
+
+def test_teams_app_id_needs_the_password_and_the_tenant() -> None:
+    found = problems(
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        teams_app_id=TEAMS["teams_app_id"],
+    )
+
+    assert found == [
+        "Microsoft Teams needs TEAMS_APP_PASSWORD and TEAMS_TENANT_ID with TEAMS_APP_ID: the "
+        "client secret and the tenant id of the bot's Entra app registration (Azure portal → "
+        f"App registrations) {SEE}"
+    ]
+
+
+def test_teams_leftovers_without_the_app_id_are_reported() -> None:
+    found = problems(
+        slack_bot_token="xoxb-1111-2222-abcdef",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        teams_tenant_id=TEAMS["teams_tenant_id"],
+    )
+
+    assert len(found) == 1
+    assert found[0].startswith("TEAMS_TENANT_ID is set but TEAMS_APP_ID is not")
+
+
+def test_unknown_teams_cloud_is_refused() -> None:
+    found = problems(
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        teams_cloud="mars",
+        **TEAMS,
+    )
+
+    assert len(found) == 1
+    assert found[0].startswith("TEAMS_CLOUD ")
