@@ -177,17 +177,16 @@ def words_in_code(tree: ast.Module) -> list[tuple[int, str]]:
             names = [node.id]
         elif isinstance(node, ast.Attribute):
             names = [node.attr]
-        elif isinstance(node, ast.arg):
-            names = [node.arg]
-        elif isinstance(node, ast.keyword) and node.arg:
+        elif isinstance(node, ast.arg | ast.keyword) and node.arg:
             names = [node.arg]
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names = [node.name]
         elif isinstance(node, ast.alias):
             names = [node.asname or node.name]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in skip:
-                names = [node.value]
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+        ):
+            names = [node.value]
         line = getattr(node, "lineno", 0)
         for name in names:
             lowered = name.lower()
