@@ -1,0 +1,1 @@
+"""The Microsoft Teams surface: activities in, Adaptive Cards out, Bot Connector calls."""
