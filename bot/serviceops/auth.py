@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from bot.serviceops.models import TokenResponse
 
-__all__ = ["ApiKey", "Auth", "PasswordGrant", "TokenCache"]
+__all__ = ["ApiKey", "Auth", "PasswordGrant", "TokenCache", "cache_key"]
 
 log = logging.getLogger("bot.serviceops")
 
@@ -98,13 +98,19 @@ class ApiKey:
 Auth = PasswordGrant | ApiKey
 
 
+def cache_key(prefix: str, *identity: str) -> str:
+    """A cache key for a token: `prefix:` and a hash of who and where (never a secret)."""
+    joined = "\n".join(identity).encode()
+    return f"{prefix}:" + hashlib.sha256(joined).hexdigest()[:32]
+
+
 def renew_margin(lifetime: float) -> float:
     """Seconds before expiry at which a token is replaced."""
     return min(MAX_RENEW_MARGIN, lifetime * 0.1)
 
 
 class TokenCache:
-    """The current access token for one (server, client, user), shared through `cache`.
+    """The current access token for one identity at one server, shared through `cache`.
 
     `get()` returns a token that is not about to expire, fetching one with `fetch` when needed.
     Concurrent callers wait for a single fetch: within a process through a lock, across
@@ -112,30 +118,51 @@ class TokenCache:
     while the others wait for its token to appear. Cache backend failures (Redis down) fall
     back to a process-local copy instead of failing the call.
 
+    The mechanism is not ServiceOps-specific: any OAuth2 token that a grant returns as
+    `TokenResponse` can be cached this way (the Teams bot's client-credentials token is).
+
     Args:
-        grant: whose token this is; identifies the cache key (never the secret).
-        base_url: server the token is valid for.
+        key: the cache key (derived from who and where, never from a secret).
         cache: an aiocache backend with a JSON serializer (values are plain dicts).
         fetch: performs the token request.
         clock: wall-clock seconds; injectable for tests.
+        label: names the token in log events (`{label}_token_fetched`).
     """
 
     def __init__(
         self,
+        *,
+        key: str,
+        cache: Any,
+        fetch: Callable[[], Awaitable[TokenResponse]],
+        clock: Callable[[], float] = time.time,
+        label: str = "serviceops",
+    ) -> None:
+        self.key = key
+        self._label = label
+        self._cache = cache
+        self._fetch = fetch
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._local: dict[str, Any] | None = None
+
+    @classmethod
+    def for_grant(
+        cls,
         grant: PasswordGrant,
         *,
         base_url: str,
         cache: Any,
         fetch: Callable[[], Awaitable[TokenResponse]],
         clock: Callable[[], float] = time.time,
-    ) -> None:
-        identity = f"{base_url}\n{grant.client_id}\n{grant.username}".encode()
-        self.key = "serviceops-token:" + hashlib.sha256(identity).hexdigest()[:32]
-        self._cache = cache
-        self._fetch = fetch
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._local: dict[str, Any] | None = None
+    ) -> TokenCache:
+        """The ServiceOps token of `grant` at `base_url`."""
+        return cls(
+            key=cache_key("serviceops-token", base_url, grant.client_id, grant.username),
+            cache=cache,
+            fetch=fetch,
+            clock=clock,
+        )
 
     async def get(self) -> str:
         """A valid access token, from the cache or freshly fetched."""
@@ -162,7 +189,9 @@ class TokenCache:
                 try:
                     await self._cache.delete(self.key)
                 except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
-                    log.warning("serviceops_token_cache_unavailable", extra={"action": "delete"})
+                    log.warning(
+                        f"{self._label}_token_cache_unavailable", extra={"action": "delete"}
+                    )
 
     async def _renew_once_across_replicas(self) -> str:
         """Fetch, unless another replica is fetching right now: then take its token."""
@@ -173,7 +202,7 @@ class TokenCache:
             token = await self._wait_for_other_fetch(lease)
             return token if token is not None else await self._renew()
         except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
-            log.warning("serviceops_token_cache_unavailable", extra={"action": "lease"})
+            log.warning(f"{self._label}_token_cache_unavailable", extra={"action": "lease"})
             return await self._renew()
         try:
             return await self._renew()
@@ -181,7 +210,7 @@ class TokenCache:
             try:
                 await self._cache.delete(lease)
             except Exception:  # noqa: BLE001 (the lease expires by itself)
-                log.warning("serviceops_token_cache_unavailable", extra={"action": "release"})
+                log.warning(f"{self._label}_token_cache_unavailable", extra={"action": "release"})
 
     async def _wait_for_other_fetch(self, lease: str) -> str | None:
         """The token another replica fetched; None when it gave up or took too long."""
@@ -209,7 +238,7 @@ class TokenCache:
         try:
             entry = await self._cache.get(self.key)
         except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
-            log.warning("serviceops_token_cache_unavailable", extra={"action": "get"})
+            log.warning(f"{self._label}_token_cache_unavailable", extra={"action": "get"})
             return self._local
         return entry if isinstance(entry, dict) else None
 
@@ -230,9 +259,9 @@ class TokenCache:
             try:
                 await self._cache.set(self.key, entry, ttl=max(1, math.ceil(renew_in)))
             except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
-                log.warning("serviceops_token_cache_unavailable", extra={"action": "set"})
+                log.warning(f"{self._label}_token_cache_unavailable", extra={"action": "set"})
         log.info(
-            "serviceops_token_fetched",
+            f"{self._label}_token_fetched",
             extra={"expires_in": response.expires_in, "cache_key": self.key},
         )
         return token

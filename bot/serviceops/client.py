@@ -113,7 +113,7 @@ class ServiceOpsClient:
         if isinstance(auth, PasswordGrant):
             if cache is None:
                 cache = Cache(Cache.MEMORY, serializer=JsonSerializer())
-            self._tokens = TokenCache(
+            self._tokens = TokenCache.for_grant(
                 auth,
                 base_url=self.base_url,
                 cache=cache,

@@ -47,7 +47,7 @@ GRANT = PasswordGrant("Bot-client", "s3cret-client", "automation", "pa55word")
 
 
 def tokens(issuer: Issuer, clock: Clock, cache: Any = None, grant: PasswordGrant = GRANT) -> Any:
-    return TokenCache(
+    return TokenCache.for_grant(
         grant,
         base_url="https://desk.example.com",
         cache=cache if cache is not None else memory(),
