@@ -28,6 +28,8 @@ class InThread:
 
     conversation: str
     thread: str
+    endpoint: str | None = None
+    """The origin's `endpoint` (where the platform's API for the conversation lives)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class InConversation:
     """A new message in a conversation (its thread becomes the ticket's conversation)."""
 
     conversation: str
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ def destination(origin: Origin, *, reply_privately: bool = False) -> Destination
     if origin.entry == "command" and reply_privately:
         return Privately("configured")
     if origin.thread is not None:
-        return InThread(origin.conversation, origin.thread)
-    return InConversation(origin.conversation)
+        return InThread(origin.conversation, origin.thread, origin.endpoint)
+    return InConversation(origin.conversation, origin.endpoint)
 
 
 def form_notice(where: Destination) -> str:

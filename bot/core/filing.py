@@ -13,11 +13,14 @@ what went wrong, with what they need to bring back what they typed:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import time
 
-from bot.core.claims import ClaimKey, Claims
+from bot.core.claims import Claim, ClaimKey, Claims
 from bot.core.delivery import (
+    NOWHERE,
     Delivery,
     InConversation,
     InThread,
@@ -26,7 +29,7 @@ from bot.core.delivery import (
 )
 from bot.core.drafts import PendingTicket, StateStore
 from bot.core.inflight import InFlight
-from bot.core.model import PLATFORM_NAMES, FiledTicket
+from bot.core.model import PLATFORM_NAMES, FiledTicket, Origin
 from bot.core.ports import (
     AlreadyFiled,
     Directory,
@@ -35,16 +38,21 @@ from bot.core.ports import (
     FormUI,
     InProgress,
     Messenger,
+    Notice,
+    Outcome,
     PrivateResult,
     TicketAnnouncement,
 )
 from bot.core.tickets import AlreadyFiledError, InProgressError, TicketError, TicketService
-from bot.metrics import TICKETS_CREATED, TICKETS_FAILED
+from bot.metrics import TICKETS_FAILED
 
 log = logging.getLogger("bot.filing")
 
 ANNOUNCED_TTL = 24 * 3600
 """How long an attempt remembers that its ticket was announced (as long as the attempt)."""
+ANNOUNCE_WAIT = 5.0
+"""How long a second delivery of an attempt waits to learn where the first announced it."""
+ANNOUNCE_POLL = 0.1
 UNEXPECTED = (
     "Something went wrong on my side while creating your ticket (reference {ref}). "
     "Nothing you typed is lost: press Try again, or tell your IT admin the reference."
@@ -110,13 +118,14 @@ class Filing:
         assert pending.attempt_id is not None
         key = ClaimKey.announced(pending.attempt_id)
         earlier = await self._claims.claim(key)
-        if earlier is not None:
-            delivery = Delivery.from_record(earlier.value.get("delivery") or {})
-        else:
+        if earlier is None or earlier.state == "unknown":  # ours, or its holder died mid-way
+            if earlier is not None:
+                await self._claims.hold(key)
             delivery = await self._announce_once(pending, ticket)
             await self._claims.complete(key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL)
-        if ui is not None:
-            await ui.show(Filed(ticket, delivery))
+        else:
+            delivery = await self._announced_by_other(key, earlier)
+        await self._show(ui, Filed(ticket, delivery))
         return delivery
 
     async def report_failure(
@@ -124,9 +133,8 @@ class Filing:
     ) -> None:
         """Tell the person in the form and privately; their draft comes back with a button."""
         failure = Failure(message, retryable, await self.drafts.save(pending))
-        if ui is not None:
-            await ui.show(failure)
-        await self.messenger.post_private(pending.origin, failure, prefer_direct=True)
+        await self._show(ui, failure)
+        await self._post_private(pending.origin, failure, prefer_direct=True)
 
     async def already_filed(
         self, pending: PendingTicket, ticket: FiledTicket, *, ui: FormUI | None
@@ -134,9 +142,9 @@ class Filing:
         """Say the message has a ticket; the draft is kept for "File a separate ticket"."""
         notice = AlreadyFiled(ticket, await self.drafts.save(pending))
         if ui is not None:
-            await ui.show(notice)
+            await self._show(ui, notice)
         else:
-            await self.messenger.post_private(pending.origin, notice)
+            await self._post_private(pending.origin, notice, prefer_direct=False)
 
     # ----------------------------------------------------------------------- steps
 
@@ -145,7 +153,7 @@ class Filing:
         origin = pending.origin
         assert pending.attempt_id is not None
         try:
-            email = await self.directory.email(origin.user)
+            email = await self.directory.email(origin)
             ticket = await self.tickets.file(
                 pending.draft,
                 requester_email=email,
@@ -179,7 +187,6 @@ class Filing:
                 extra={"ref": ref, "platform": origin.platform, "user": origin.user},
             )
             return TicketError(UNEXPECTED.format(ref=ref), retryable=True)
-        TICKETS_CREATED.labels(platform=origin.platform, entry=origin.entry).inc()
         return ticket
 
     async def _report(
@@ -198,8 +205,8 @@ class Filing:
         elif isinstance(outcome, InProgressError):
             # Whoever files the attempt reports in a shared form; writing there could replace
             # its result. Only a form opened for this click must say why nothing new happens.
-            if ui is not None and not ui_shared:
-                await ui.show(InProgress())
+            if not ui_shared:
+                await self._show(ui, InProgress())
         elif isinstance(outcome, TicketError):
             await self.report_failure(
                 pending, outcome.user_message, retryable=outcome.retryable, ui=ui
@@ -212,12 +219,44 @@ class Filing:
         where = destination(origin, reply_privately=self.reply_privately)
         if isinstance(where, InThread | InConversation):
             notice = TicketAnnouncement(ticket, requester=origin.user)
-            if await self.messenger.post_public(where, notice):
+            try:
+                posted = await self.messenger.post_public(where, notice)
+            except Exception:  # a messenger bug must not lose the number: go private
+                log.exception("post_public_failed", extra={"platform": origin.platform})
+                posted = False
+            if posted:
                 return Delivery("public", where.conversation)
             where = Privately("refused", where.conversation)
-        return await self.messenger.post_private(
+        return await self._post_private(
             origin, PrivateResult(ticket, where), prefer_direct=where.prefer_direct
         )
+
+    async def _announced_by_other(self, key: str, earlier: Claim) -> Delivery:
+        """Where another delivery of this attempt announced the ticket, waiting a little
+        while it is still at it; `NOWHERE` (the form names no place) when it does not say."""
+        deadline = time.monotonic() + ANNOUNCE_WAIT
+        while earlier.state == "pending" and time.monotonic() < deadline:
+            await asyncio.sleep(ANNOUNCE_POLL)
+            earlier = await self._claims.peek(key) or earlier
+        return Delivery.from_record(earlier.value.get("delivery") or {})
+
+    async def _post_private(
+        self, origin: Origin, notice: Notice, *, prefer_direct: bool
+    ) -> Delivery:
+        try:
+            return await self.messenger.post_private(origin, notice, prefer_direct=prefer_direct)
+        except Exception:  # a messenger bug: say so in the log, keep going
+            log.exception("post_private_failed", extra={"platform": origin.platform})
+            return NOWHERE
+
+    @staticmethod
+    async def _show(ui: FormUI | None, outcome: Outcome) -> None:
+        if ui is None:
+            return
+        try:
+            await ui.show(outcome)
+        except Exception:  # the chat has the outcome too; a form that cannot show it is no loss
+            log.exception("form_update_failed", extra={"outcome": type(outcome).__name__})
 
     async def _footer(self, pending: PendingTicket) -> str | None:
         """The description's last line: which chat message it came from, and who wrote it."""
@@ -225,6 +264,6 @@ class Filing:
             return None
         platform = PLATFORM_NAMES[pending.origin.platform]
         if pending.author:
-            author = await self.directory.name(pending.author)
+            author = await self.directory.name(pending.author, pending.origin)
             return f"From a {platform} message by {author}: {pending.link}"
         return f"From {platform}: {pending.link}"

@@ -137,9 +137,9 @@ def _choice(values: Values, name: str, options: list[str], errors: Errors) -> st
 
 
 def _department(typed: str | None, form: FormConfig, errors: Errors) -> str | None:
-    if not typed:
+    name = one_line(clean(typed or ""))
+    if not name:
         return None
-    name = one_line(clean(typed))
     if not form.departments:
         if len(name) > DEPARTMENT_MAX:
             errors[Field.DEPARTMENT] = f"Please keep the department to {DEPARTMENT_MAX} characters."

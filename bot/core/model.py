@@ -44,6 +44,9 @@ class Origin(BaseModel):
     message: str | None = None
     """The message the ticket is about, when there is one: one message, one ticket."""
     reply_handle: str | None = None
+    endpoint: str | None = None
+    """Where the platform's API for this conversation lives, when that varies (Teams' service
+    URL); opaque to core, like the ids."""
 
     def by(self, user: str) -> Origin:
         """The same origin acted on by `user`; a reply handle is personal and is dropped."""

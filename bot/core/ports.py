@@ -85,10 +85,11 @@ Outcome = Filed | Failure | AlreadyFiled | InProgress
 
 
 class Directory(Protocol):
-    """Who a person is, as ServiceOps needs it."""
+    """Who a person is, as ServiceOps needs it. `origin` says where the person acted (some
+    platforms look people up per conversation)."""
 
-    async def email(self, user: str) -> str:
-        """The person's e-mail for `requesterEmail`.
+    async def email(self, origin: Origin) -> str:
+        """The e-mail of `origin.user` for `requesterEmail`.
 
         Raises:
             MissingRequesterError: no e-mail is visible; its message says what to ask for.
@@ -96,7 +97,7 @@ class Directory(Protocol):
         """
         ...
 
-    async def name(self, user: str) -> str:
+    async def name(self, user: str, origin: Origin) -> str:
         """A display name for descriptions; never fails (falls back to the id)."""
         ...
 

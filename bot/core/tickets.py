@@ -22,8 +22,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.core.claims import ClaimKey, Claims
 from bot.core.model import FiledTicket, Origin, TicketDraft
+from bot.metrics import TICKETS_CREATED
 from bot.serviceops import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -45,6 +48,12 @@ UNKNOWN_LOOKBACK = timedelta(minutes=30)
 MAYBE_CREATED = (
     "The service desk did not confirm your ticket in time, so it may or may not have been "
     "created. Press Try again: I'll check for it first and won't file it twice."
+)
+
+
+BAD_EMAIL = (
+    "The e-mail address on your chat account isn't one ServiceOps accepts, so I can't name "
+    "you as the requester. Please ask your IT admin to check the address on your account."
 )
 
 
@@ -150,7 +159,8 @@ class TicketService:
             raise InProgressError()
         if previous is not None and previous.state == "unknown":
             found = await self._find_earlier(previous.value, requester_email)
-            if found is not None:
+            if found is not None:  # created by a try that never learned it: count it now
+                TICKETS_CREATED.labels(platform=origin.platform, entry=origin.entry).inc()
                 await self._finish(attempt_key, origin, found, force_new=force_new)
                 return found
             await self._claims.hold(attempt_key, value=marker, ttl=ATTEMPT_TTL)
@@ -187,6 +197,7 @@ class TicketService:
                 await self._claims.release(source_key)
             raise _as_ticket_error(exc) from exc
         ticket = self._filed(created, fallback_subject=body.subject)
+        TICKETS_CREATED.labels(platform=origin.platform, entry=origin.entry).inc()
         log.info(
             "ticket_created",
             extra={
@@ -221,7 +232,10 @@ class TicketService:
                 category_name=self._category,
                 source=self._source,
             )
-        except ValueError as exc:  # pydantic: blank subject, malformed e-mail
+        except ValidationError as exc:  # pydantic: blank subject, malformed e-mail
+            fields = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            if fields & {"requester_email", "requesterEmail"}:
+                raise TicketError(BAD_EMAIL) from exc
             raise TicketError(
                 "Some of the ticket's fields are not valid. Please check the subject and try again."
             ) from exc

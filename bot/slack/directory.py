@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.model import Origin
 from bot.core.tickets import MissingRequesterError, TicketError
 from bot.slack.api_errors import slack_error
 
@@ -69,18 +70,18 @@ class SlackDirectory:
         await self._cache.set(key, profile, ttl=self._ttl if problem is None else MISSING_TTL)
         return profile
 
-    async def email(self, user_id: str) -> str:
-        """The user's e-mail for `requesterEmail`.
+    async def email(self, origin: Origin) -> str:
+        """The e-mail of `origin.user` for `requesterEmail`.
 
         Raises:
             MissingRequesterError: no e-mail is visible; the message says what to ask an admin.
         """
-        profile = await self.profile(user_id)
+        profile = await self.profile(origin.user)
         if profile["email"] and profile["problem"] is None:
             return str(profile["email"])
         raise MissingRequesterError(_missing_email_message(profile["problem"]))
 
-    async def name(self, user_id: str) -> str:
+    async def name(self, user_id: str, origin: Origin | None = None) -> str:
         """Display name for descriptions; the id itself when the lookup fails."""
         try:
             return str((await self.profile(user_id))["name"])
