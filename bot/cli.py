@@ -1,4 +1,5 @@
-"""Command line: `serviceops-bot [run [--mode socket|http]]` and `serviceops-bot check`."""
+"""Command line: `serviceops-bot [run [--mode socket|http]]`, `serviceops-bot check` and
+`serviceops-bot teams-package [--host HOST] [-o FILE]`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from bot import __version__
 from bot.config import ConfigError, FormConfig, Settings, load_form_config, load_settings
 from bot.logs import setup_logging
+from bot.teams.package import DEFAULT_FILENAME
 
 README = "README.md"
 
@@ -29,6 +31,22 @@ def _parser() -> argparse.ArgumentParser:
         help="Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)",
     )
     commands.add_parser("check", help="check the configuration and both connections")
+    teams_package = commands.add_parser(
+        "teams-package",
+        help="write the Microsoft Teams app package (manifest and icons) for TEAMS_APP_ID",
+    )
+    teams_package.add_argument(
+        "--host",
+        help="the bot's public HTTPS host name, like bot.example.com (required: no setting "
+        "holds it)",
+    )
+    teams_package.add_argument(
+        "-o",
+        dest="output",
+        metavar="FILE",
+        default=DEFAULT_FILENAME,
+        help="where to write the zip (default: %(default)s in the working directory)",
+    )
     return parser
 
 
@@ -38,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.check import run_check
 
         return asyncio.run(run_check())
+    if args.command == "teams-package":
+        return _teams_package(args.host, args.output)
     try:
         settings = load_settings()
         mode = settings.mode(getattr(args, "mode", None))
@@ -84,6 +104,56 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
         else:
             intakes.append(slack_app)
     await serve(core, intakes, port=port, host=settings.host)
+
+
+def _teams_package(host: str | None, output: str) -> int:
+    """`teams-package`: the app package of the configured Teams bot, served at `host`."""
+    from bot.teams.ids import ENDPOINT
+    from bot.teams.package import validate_app_id, validate_host, write_package
+
+    prog = "serviceops-bot teams-package"
+    if not host:
+        print(
+            f"{prog}: pass --host with the bot's public HTTPS host name, like "
+            "--host bot.example.com",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        host = validate_host(host)
+    except ValueError as exc:
+        print(f"{prog}: --host: {exc}", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"{prog} reads the bot's settings; fix these:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
+        return 2
+    if settings.teams is None:
+        print(
+            f"{prog}: set TEAMS_APP_ID to the bot's Entra app registration id (with "
+            "TEAMS_APP_PASSWORD and TEAMS_TENANT_ID): the package is made for that app "
+            "(see README.md#configuration).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        app_id = validate_app_id(settings.teams.app_id)
+    except ValueError as exc:
+        print(f"{prog}: TEAMS_APP_ID: {exc}", file=sys.stderr)
+        return 2
+    try:
+        path = write_package(output, app_id=app_id, host=host, version=__version__)
+    except OSError as exc:
+        print(f"{prog}: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote the Teams app package {path.resolve()}")
+    print("Upload it in Teams: Apps → Manage your apps → Upload an app → Upload a custom app.")
+    print(f"The Azure Bot's messaging endpoint must be https://{host}{ENDPOINT}")
+    return 0
 
 
 def _secrets(settings: Settings) -> list[str]:

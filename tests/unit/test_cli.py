@@ -178,3 +178,141 @@ async def test_check_skips_slack_when_it_is_not_configured(
         (True, "ServiceOps (not called here)"),
         (True, "Form configuration: defaults (BOT_CONFIG not set)"),
     ]
+
+
+TEAMS_APP_ID = "9f6b2c1e-8d4a-4f3b-a2c5-1e7d9b0a6c34"
+TEAMS_SETTINGS = {
+    "TEAMS_APP_ID": TEAMS_APP_ID,
+    "TEAMS_APP_PASSWORD": "teams-password-secretpart",
+    "TEAMS_TENANT_ID": "0b8c5a2e-3f1d-4c6b-9e7a-2d4f6a8c0e13",
+    "SERVICEOPS_URL": "https://desk.example.com",
+    "SERVICEOPS_API_KEY": "api-key-secretpart",
+}
+TEAMS_PACKAGE = "serviceops-bot teams-package"
+
+
+def test_teams_package_writes_the_zip_and_says_what_next(entry: list[str], tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    (tmp_path / "out").mkdir()
+
+    result = run(
+        [*entry, "teams-package", "--host", "bot.example.com", "-o", "out/teams.zip"],
+        tmp_path,
+        TEAMS_SETTINGS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    zip_path = tmp_path / "out" / "teams.zip"
+    assert result.stdout.splitlines() == [
+        f"Wrote the Teams app package {zip_path.resolve()}",
+        "Upload it in Teams: Apps → Manage your apps → Upload an app → Upload a custom app.",
+        "The Azure Bot's messaging endpoint must be https://bot.example.com/api/messages",
+    ]
+    with zipfile.ZipFile(zip_path) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["id"] == TEAMS_APP_ID
+    assert manifest["version"] == bot.__version__
+    assert manifest["validDomains"] == ["bot.example.com"]
+    assert "secretpart" not in zip_path.read_bytes().decode("latin-1")
+
+
+def test_teams_package_defaults_to_a_zip_in_the_working_directory(tmp_path: Path) -> None:
+    result = run(
+        [*ENTRY_POINTS["python -m bot"], "teams-package", "--host", "bot.example.com"],
+        tmp_path,
+        TEAMS_SETTINGS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "serviceops-bot-teams.zip").is_file()
+
+
+def test_teams_package_without_teams_app_id_exits_2(entry: list[str], tmp_path: Path) -> None:
+    settings = {
+        "SLACK_BOT_TOKEN": "xoxb-1-2-secretpart",
+        "SLACK_APP_TOKEN": "xapp-1-A1-1-secretpart",
+        "SERVICEOPS_URL": "https://desk.example.com",
+        "SERVICEOPS_API_KEY": "api-key-secretpart",
+    }
+
+    result = run([*entry, "teams-package", "--host", "bot.example.com"], tmp_path, settings)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{TEAMS_PACKAGE}: set TEAMS_APP_ID to the bot's Entra app registration id (with "
+        "TEAMS_APP_PASSWORD and TEAMS_TENANT_ID): the package is made for that app "
+        "(see README.md#configuration)."
+    ]
+    assert result.stdout == ""
+    assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_teams_package_with_nothing_configured_lists_the_settings(
+    entry: list[str], tmp_path: Path
+) -> None:
+    result = run([*entry, "teams-package", "--host", "bot.example.com"], tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"{TEAMS_PACKAGE} reads the bot's settings; fix these:"
+    assert f"  - {NO_SURFACE}" in result.stderr.splitlines()
+    assert "set TEAMS_APP_ID" in result.stderr
+    assert list(tmp_path.glob("*.zip")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [],
+            f"{TEAMS_PACKAGE}: pass --host with the bot's public HTTPS host name, like "
+            "--host bot.example.com",
+        ),
+        (
+            ["--host", "https://bot.example.com/api/messages"],
+            f"{TEAMS_PACKAGE}: --host: 'https://bot.example.com/api/messages' is a URL, not a "
+            "host name: pass the bot's public host name alone, like bot.example.com "
+            "(no https://, no path)",
+        ),
+    ],
+)
+def test_teams_package_without_a_usable_host_exits_2(
+    entry: list[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run([*entry, "teams-package", *args], tmp_path, TEAMS_SETTINGS)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [message]
+    assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_teams_package_refuses_an_app_id_that_is_not_a_guid(
+    entry: list[str], tmp_path: Path
+) -> None:
+    settings = {**TEAMS_SETTINGS, "TEAMS_APP_ID": "my-bot"}
+
+    result = run([*entry, "teams-package", "--host", "bot.example.com"], tmp_path, settings)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{TEAMS_PACKAGE}: TEAMS_APP_ID: the app id must be a GUID")
+    assert "secretpart" not in result.stderr + result.stdout
+
+
+def test_teams_package_into_a_missing_directory_exits_1(tmp_path: Path) -> None:
+    result = run(
+        [*ENTRY_POINTS["python -m bot"], "teams-package", "--host", "bot.example.com", "-o", "x/y"],
+        tmp_path,
+        TEAMS_SETTINGS,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{TEAMS_PACKAGE}: cannot write x/y: No such file or directory"
+    ]
