@@ -84,13 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
-    """Build core and each configured surface (imported only when configured), then serve."""
+    """Build core and each configured surface (imported only when configured), then serve.
+
+    HTTP listens on PORT when a surface is called over HTTP (Slack's HTTP mode, Teams);
+    with Slack's Socket Mode alone, only the health endpoints listen, on HEALTH_PORT if set.
+    """
     from bot.server import Intake, serve
     from bot.wiring import build_core
 
     core = build_core(settings, form=form)
     intakes: list[Intake] = []
-    port: int | None = settings.port
+    over_http = False
     if settings.slack is not None:
         from bot.slack.app import create_app
 
@@ -100,9 +104,15 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
 
             assert settings.slack.app_token is not None
             intakes.append(SocketModeIntake(slack_app, settings.slack.app_token.get_secret_value()))
-            port = settings.health_port  # Slack calls nobody here; health only if asked
         else:
             intakes.append(slack_app)
+            over_http = True
+    if settings.teams is not None:
+        from bot.teams.app import create_teams_app
+
+        intakes.append(await create_teams_app(settings, core=core))
+        over_http = True
+    port = settings.port if over_http else settings.health_port
     await serve(core, intakes, port=port, host=settings.host)
 
 

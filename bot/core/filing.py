@@ -218,7 +218,8 @@ class Filing:
         origin = pending.origin
         where = destination(origin, reply_privately=self.reply_privately)
         if isinstance(where, InThread | InConversation):
-            notice = TicketAnnouncement(ticket, requester=origin.user)
+            name = await self.directory.name(origin.user, origin)
+            notice = TicketAnnouncement(ticket, requester=origin.user, requester_name=name)
             try:
                 posted = await self.messenger.post_public(where, notice)
             except Exception:  # a messenger bug must not lose the number: go private

@@ -24,6 +24,8 @@ class TicketAnnouncement:
     ticket: FiledTicket
     requester: str
     """The platform's id of the person who filed it."""
+    requester_name: str | None = None
+    """Their display name, for platforms whose mentions spell it out."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,248 @@
+"""The ticket form in a dialog: opening it, submitting it, and the buttons that bring it back.
+
+- `composeExtension/fetchTask` ("Create ticket" on a message) and `task/fetch` (the buttons
+  "Create ticket", "Back to the form", "File a separate ticket") answer with the form;
+- `composeExtension/submitAction` and `task/submit` carry the form's values: invalid ones
+  re-show the form with a message under each field and everything typed kept; valid ones
+  are filed through core, and the dialog shows how it ended (or "Creating…" when ServiceOps
+  takes longer than Teams waits);
+- `adaptiveCard/action` with the verb "ticket_retry" ("Try again" on a failure message)
+  files the stored draft again and answers with the card that replaces the message's.
+
+One form is one filing attempt: the attempt id travels in the form's state, so Teams
+retrying a submit, or a second click, never files twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.core.delivery import PRIVATE_PLACES, InConversation, InThread, destination
+from bot.core.drafts import PendingTicket, new_attempt_id
+from bot.core.form import validate
+from bot.core.model import TicketDraft
+from bot.core.ports import AlreadyFiled, Failure, Filed, InProgress, Outcome
+from bot.teams import ids, payloads
+from bot.teams.cards import CONTENT_TYPE
+from bot.teams.cards.form import dialog, dialog_message, form_card, read_values
+from bot.teams.cards.messages import (
+    already_filed_card,
+    failure_card,
+    in_progress_card,
+    progress_card,
+    success_card,
+)
+from bot.teams.deps import TeamsDeps
+from bot.teams.dialog_ui import DialogUI
+
+log = logging.getLogger("bot.teams.dialogs")
+
+Json = dict[str, Any]
+Activity = dict[str, Any]
+
+EXPIRED = (
+    "That draft has expired, so the form is empty. Sorry for the retyping: drafts are kept "
+    "for a week."
+)
+EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
+STILL_CREATING = (
+    "Your ticket is still being created. I'll post its number in the conversation, or send "
+    "it to you in our chat."
+)
+
+
+# --------------------------------------------------------------------------- opening
+
+
+async def open_from_message(deps: TeamsDeps, activity: Activity) -> Json:
+    """ "Create ticket" on a message: the form prefilled from it, or "already filed"."""
+    origin = payloads.from_message_action(activity)
+    author, author_name = payloads.payload_author(activity)
+    if author and author_name:
+        await deps.directory.remember_name(author, author_name, origin)
+    text = payloads.payload_text(activity)
+    link = payloads.message_payload(activity).get("linkToMessage")
+    pending = PendingTicket(
+        origin=origin,
+        draft=payloads.draft_from_text(text),
+        author=author,
+        link=link if isinstance(link, str) and link.startswith("https://") else None,
+    )
+    return await _form_or_already_filed(deps, pending)
+
+
+async def open_from_button(deps: TeamsDeps, activity: Activity) -> Json:
+    """task/fetch: the form for the draft a button carries."""
+    data = _data(activity)
+    action = data.get(ids.ACTION)
+    pending = await deps.drafts.load(str(data.get(ids.STATE) or ""))
+    notice = None
+    if pending is None:
+        pending, notice = PendingTicket(origin=payloads.from_message(activity)), EXPIRED
+    pending = pending.model_copy(update={"origin": pending.origin.by(payloads.user_of(activity))})
+    if action == ids.FILE_ANYWAY:
+        return await _form(deps, pending.separately(), notice=notice)
+    if action == ids.EDIT and pending.attempt_id is not None:
+        return await _form(deps, pending, notice=notice)  # continues the failed attempt
+    return await _form_or_already_filed(deps, pending, notice=notice)
+
+
+async def _form_or_already_filed(
+    deps: TeamsDeps, pending: PendingTicket, *, notice: str | None = None
+) -> Json:
+    existing = None if pending.force_new else await deps.tickets.already_filed(pending.origin)
+    if existing is not None:
+        card = already_filed_card(existing, state=await deps.save(pending))
+        return dialog(in_dialog(card), title="Already filed", height="small")
+    fresh = pending.model_copy(update={"attempt_id": new_attempt_id()})
+    return await _form(deps, fresh, notice=notice)
+
+
+async def _form(
+    deps: TeamsDeps,
+    pending: PendingTicket,
+    *,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Json:
+    origin = pending.origin
+    state = await deps.save(pending.for_form(keep_attempt=True))
+    card = form_card(
+        pending.draft,
+        deps.form,
+        state=state,
+        notice=notice or _where_notice(deps, pending),
+        errors=errors,
+        defaults=deps.form.defaults_for(origin.conversation, platform=origin.platform),
+    )
+    return dialog(card)
+
+
+def _where_notice(deps: TeamsDeps, pending: PendingTicket) -> str:
+    where = destination(pending.origin, reply_privately=deps.filing.reply_privately)
+    if isinstance(where, InThread):
+        return "I'll post the ticket number in this thread."
+    if isinstance(where, InConversation):
+        return "I'll post the ticket number in this chat."
+    return "I'll send you the ticket number in our chat."
+
+
+# --------------------------------------------------------------------------- submitting
+
+
+async def submit(deps: TeamsDeps, activity: Activity) -> Json:
+    """task/submit or composeExtension/submitAction: the form, or a button in a dialog."""
+    data = _data(activity)
+    action = data.get(ids.ACTION)
+    if action in (ids.EDIT, ids.FILE_ANYWAY, ids.OPEN_FORM):
+        return await open_from_button(deps, activity)
+    if action == ids.RETRY:
+        return dialog(in_dialog(await retry_card(deps, activity)), title="New ticket")
+    form = await deps.drafts.load(str(data.get(ids.STATE) or ""))
+    if form is None or form.attempt_id is None:
+        return dialog_message(EXPIRED_FORM)
+    form = form.model_copy(update={"origin": form.origin.by(payloads.user_of(activity))})
+    values = read_values(data)
+    parsed = validate(values, deps.form)
+    if isinstance(parsed, dict):
+        typed = _as_typed(values)
+        return await _form(deps, form.model_copy(update={"draft": typed}), errors=parsed)
+    pending = form.filing(parsed, attempt_id=new_attempt_id())  # keeps the form's own
+    outcome = await _file(deps, pending)
+    card = in_dialog(_outcome_card(pending, outcome))
+    return dialog(card, title=_title(outcome), height="small")
+
+
+async def retry_card(deps: TeamsDeps, activity: Activity) -> Json:
+    """ "Try again": file the stored draft again (same attempt); the card to show."""
+    pending = await deps.drafts.load(str(_data(activity).get(ids.STATE) or ""))
+    if pending is None or pending.attempt_id is None:
+        return failure_card(EXPIRED_FORM, state="", retryable=False)
+    return _outcome_card(pending, await _file(deps, pending))
+
+
+async def card_action(deps: TeamsDeps, activity: Activity) -> Json:
+    """adaptiveCard/action: "Try again" on a failure message; the card replaces it."""
+    action = (activity.get("value") or {}).get("action") or {}
+    if action.get("verb") != ids.RETRY:
+        return {"statusCode": 400, "type": "application/vnd.microsoft.error", "value": {}}
+    card = await retry_card(deps, {**activity, "value": {"data": action.get("data") or {}}})
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": card}
+
+
+async def _file(deps: TeamsDeps, pending: PendingTicket) -> Outcome | None:
+    """File in the background; the first outcome if it comes before Teams stops waiting."""
+    ui = DialogUI(late=lambda outcome: _send_late(deps, pending, outcome))
+    work = asyncio.create_task(deps.filing.file_and_report(pending, ui=ui))
+    deps.background.add(work)
+    work.add_done_callback(deps.background.discard)
+    return await ui.wait(deps.answer_within)
+
+
+async def _send_late(deps: TeamsDeps, pending: PendingTicket, outcome: AlreadyFiled) -> None:
+    await deps.messenger.post_private(pending.origin, outcome)
+
+
+def _outcome_card(pending: PendingTicket, outcome: Outcome | None) -> Json:
+    if isinstance(outcome, Filed):
+        delivery = outcome.delivery
+        where = (
+            ("this thread" if pending.origin.thread else "this chat")
+            if delivery.kind == "public"
+            else PRIVATE_PLACES.get(delivery.kind)
+        )
+        return success_card(outcome.ticket, where)
+    if isinstance(outcome, Failure):
+        return failure_card(outcome.message, state=outcome.token, retryable=outcome.retryable)
+    if isinstance(outcome, AlreadyFiled):
+        return already_filed_card(outcome.ticket, state=outcome.token)
+    if isinstance(outcome, InProgress):
+        return in_progress_card()
+    card = progress_card(pending.draft)
+    card["body"].append({"type": "TextBlock", "text": STILL_CREATING, "wrap": True})
+    return card
+
+
+def in_dialog(card: Json) -> Json:
+    """A message card's buttons as a dialog needs them: inside a dialog every button is a
+    plain `Action.Submit` (a task/submit carrying its data), not a task/fetch or an
+    `Action.Execute`."""
+    buttons = []
+    for button in card.get("actions") or []:
+        data = {k: v for k, v in (button.get("data") or {}).items() if k != "msteams"}
+        converted = {"type": "Action.Submit", "title": button.get("title", ""), "data": data}
+        if "style" in button:
+            converted["style"] = button["style"]
+        buttons.append(converted)
+    return {**card, "actions": buttons} if buttons else card
+
+
+def _title(outcome: Outcome | None) -> str:
+    if isinstance(outcome, Filed):
+        return "Ticket created"
+    if isinstance(outcome, Failure):
+        return "Ticket not created"
+    if isinstance(outcome, AlreadyFiled):
+        return "Already filed"
+    return "New ticket"
+
+
+def _as_typed(values: dict[str, str | None]) -> TicketDraft:
+    """What the person typed, unchecked, to show the form again with it."""
+    return TicketDraft(
+        subject=values.get("subject") or "",
+        description=values.get("description") or "",
+        priority=values.get("priority"),
+        urgency=values.get("urgency"),
+        impact=values.get("impact"),
+        department=values.get("department"),
+        tags=[tags] if (tags := values.get("tags")) else [],
+    )
+
+
+def _data(activity: Activity) -> dict[str, Any]:
+    value = activity.get("value")
+    data = value.get("data") if isinstance(value, dict) else None
+    return data if isinstance(data, dict) else {}

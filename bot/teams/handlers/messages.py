@@ -1,0 +1,58 @@
+"""A 1:1 chat with the bot, or an @mention in a channel or group chat: answer with a card.
+
+The card quotes what the person wrote and has a "Create ticket" button that opens the
+prefilled form in a dialog (the number then lands in that chat or thread). `help` explains
+what the bot does. Teams redelivers an activity it thinks failed: each activity id is
+handled once, whatever replica receives it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.core.claims import ClaimKey
+from bot.core.drafts import PendingTicket
+from bot.core.model import Origin
+from bot.teams import payloads
+from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
+from bot.teams.deps import TeamsDeps
+from bot.teams.messenger import in_thread
+
+log = logging.getLogger("bot.teams.messages")
+
+ACTIVITY_TTL = 3600
+HELP_WORDS = {"help", "?", "hi", "hello", "hey"}
+
+Activity = dict[str, Any]
+
+
+async def on_message(deps: TeamsDeps, activity: Activity) -> None:
+    """Answer a person's message to the bot (after Teams has had its 2xx)."""
+    bot_id = str((activity.get("recipient") or {}).get("id") or "")
+    user = payloads.user_of(activity)
+    if not user or user == bot_id or not activity.get("serviceUrl"):
+        return
+    event = ClaimKey.event(str(activity.get("id") or ""), platform="teams")
+    if activity.get("id") and await deps.claims.claim(event, ttl=ACTIVITY_TTL) is not None:
+        return  # a redelivery
+    text = payloads.message_text(activity, bot_id=bot_id)
+    origin = payloads.from_message(activity)
+    if text.lower().strip(" !.") in HELP_WORDS:
+        await _reply(deps, origin, card_message(help_card()))
+        return
+    pending = PendingTicket(origin=origin, draft=payloads.draft_from_text(text), author=user)
+    existing = await deps.tickets.already_filed(origin)
+    if existing is not None:
+        token = await deps.save(pending.model_copy(update={"force_new": True}))
+        await _reply(deps, origin, card_message(already_filed_card(existing, state=token)))
+        return
+    token = await deps.save(pending)
+    await _reply(deps, origin, card_message(prompt_card(text, state=token)))
+
+
+async def _reply(deps: TeamsDeps, origin: Origin, activity: Activity) -> None:
+    """Post in the chat, or as a reply in the channel thread the message is in."""
+    if origin.endpoint and origin.conversation:
+        target = in_thread(origin.conversation, origin.thread)
+        await deps.messenger.post(origin.endpoint, target, activity)

@@ -1,0 +1,102 @@
+"""Posting in Teams: core's `Messenger` over the Bot Connector.
+
+Public posts go to a chat, or to a channel thread as a reply (`{conversation};messageid=
+{root}`). Teams has no message only one person sees inside a conversation, so the private
+route is a 1:1 chat with the bot (created when needed; it exists only where the person has
+the app). Where that fails too, the dialog the person used still shows the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.core.delivery import NOWHERE, Delivery, InConversation, InThread
+from bot.core.model import Origin
+from bot.core.ports import AlreadyFiled, Failure, Notice, PrivateResult, Text, TicketAnnouncement
+from bot.teams.cards.messages import (
+    already_filed_card,
+    announcement,
+    card_message,
+    failure_card,
+    private_result,
+)
+from bot.teams.connector import BotConnector, ConnectorError
+from bot.teams.markdown import message_text
+from bot.teams.payloads import THREAD_MARK
+
+log = logging.getLogger("bot.teams.messenger")
+
+Activity = dict[str, Any]
+
+
+def render(notice: Notice) -> Activity:
+    """A core notice as a Teams message activity."""
+    if isinstance(notice, TicketAnnouncement):
+        name = notice.requester_name or "Someone"
+        return announcement(notice.ticket, notice.requester, name)
+    if isinstance(notice, PrivateResult):
+        return private_result(notice.ticket, notice.why)
+    if isinstance(notice, Failure):
+        card = failure_card(notice.message, state=notice.token, retryable=notice.retryable)
+        return card_message(card)
+    if isinstance(notice, AlreadyFiled):
+        return card_message(already_filed_card(notice.ticket, state=notice.token))
+    assert isinstance(notice, Text)
+    return {"type": "message", "textFormat": "xml", "text": message_text(notice.text)}
+
+
+def in_thread(conversation: str, thread: str | None) -> str:
+    """The conversation id that makes a post a reply in `thread` (channels only)."""
+    return f"{conversation}{THREAD_MARK}{thread}" if thread else conversation
+
+
+class TeamsMessenger:
+    """Posts for a person: in the conversation first, in their chat with the bot after."""
+
+    def __init__(self, connector: BotConnector) -> None:
+        self._connector = connector
+
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
+        if not where.endpoint:
+            return False
+        thread = where.thread if isinstance(where, InThread) else None
+        posted = await self.post(
+            where.endpoint, in_thread(where.conversation, thread), render(notice)
+        )
+        return posted is not None
+
+    async def post_private(
+        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+    ) -> Delivery:
+        """A 1:1 chat is the only private route Teams has, so `prefer_direct` changes
+        nothing here."""
+        chat = await self.personal_chat(origin)
+        if chat is not None and await self.post(origin.endpoint or "", chat, render(notice)):
+            return Delivery("direct")
+        log.warning("private_delivery_failed", extra={"user": origin.user})
+        return NOWHERE
+
+    async def personal_chat(self, origin: Origin) -> str | None:
+        """The person's 1:1 chat with the bot: where they wrote, or opened for them."""
+        if not origin.endpoint:
+            return None
+        if origin.entry == "dm" and origin.conversation:
+            return origin.conversation
+        if not origin.workspace:
+            return None
+        try:
+            return await self._connector.open_personal(
+                origin.endpoint, tenant=origin.workspace, user=origin.user
+            )
+        except ConnectorError as exc:
+            log.info("personal_chat_unavailable", extra={"status": exc.status, "code": exc.code})
+            return None
+
+    async def post(self, endpoint: str, conversation: str, activity: Activity) -> str | None:
+        """Post `activity`; its id, or None when Teams refused or could not be reached."""
+        try:
+            return await self._connector.send(endpoint, conversation, activity)
+        except ConnectorError as exc:
+            log.warning("post_refused", extra={"status": exc.status, "code": exc.code})
+            return None
