@@ -140,3 +140,26 @@ async def test_a_guest_without_an_e_mail_is_told_why(bot: TeamsHarness) -> None:
     assert "e-mail address" in texts(answer)
     assert "Ticket not created" in texts(answer)
     assert bot.desk.created == []
+
+
+async def test_where_the_bot_cannot_post_the_number_reaches_the_person_anyway(
+    bot: TeamsHarness,
+) -> None:
+    chat = tr.group_chat()
+    bot.teams.refuse_posting(chat.id)  # a chat the bot is not a member of
+    fetch = tr.message_action_fetch("<p>Projector is broken</p>", conversation=chat, bot=bot.bot)
+    form = dialog_card(await bot.invoke(fetch))
+
+    submit = tr.message_action_submit(
+        submit_data(form), payload=fetch["value"]["messagePayload"], conversation=chat, bot=bot.bot
+    )
+    answer = await bot.invoke(submit)
+
+    [created] = bot.desk.created
+    assert created["name"] in texts(answer)  # the dialog shows it
+    await bot.settle()
+    assert [c for c in bot.teams.posted(chat.id) if c.ok] == []
+    personal = tr.personal_chat(tr.ADA, bot=bot.bot).id
+    [private] = [c for c in bot.teams.posted(personal) if c.ok]
+    assert created["name"] in texts(private.activity)
+    assert "couldn't post" in texts(private.activity)
