@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -28,9 +29,10 @@ from bot.config import FormConfig, Settings
 from bot.core.filing import Filing
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
-from bot.slack.error_handler import handle_error
+from bot.slack.error_handler import error_handler
 from bot.slack.listeners import register_all
 from bot.slack.messenger import SlackMessenger
+from bot.slack.requests import compressed, signed_by_slack
 from bot.wiring import Core, build_core
 
 log = logging.getLogger("bot.slack")
@@ -59,9 +61,17 @@ class BotApp:
         await self._workspace.authorization()
 
     def mount(self, web_app: web.Application) -> None:
-        """Serve Slack's HTTP mode: `POST /slack/events`."""
+        """Serve Slack's HTTP mode: `POST /slack/events`, signature checked first
+        (`bot.slack.requests`)."""
+        slack = self.deps.settings.slack
+        secret = slack.signing_secret if slack is not None else None
+        verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
         async def slack_events(request: web.Request) -> web.StreamResponse:
+            if compressed(request.headers):
+                return web.Response(status=415)
+            if not signed_by_slack(verifier, await request.read(), request.headers):
+                return web.Response(status=401)
             bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(bolt_response)
 
@@ -129,7 +139,7 @@ async def create_app(
         base_url=slack.api_url, session=session, retry_handlers=retry_handlers
     )
     directory = SlackDirectory(web_client, core.cache)
-    messenger = SlackMessenger(web_client)
+    messenger = SlackMessenger(web_client, api_url=slack.api_url)
     deps = Deps(
         settings=settings,
         form=core.form,
@@ -170,7 +180,7 @@ async def create_app(
         await next()
 
     app.use(inject_deps)
-    app.error(handle_error)
+    app.error(error_handler(slack.api_url))
     register_all(app)
     return BotApp(
         app=app,

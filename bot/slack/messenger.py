@@ -32,6 +32,7 @@ from bot.slack.blocks.results import (
     build_ticket_message,
     private_reason,
 )
+from bot.slack.requests import slack_owned
 
 log = logging.getLogger("bot.slack.messenger")
 
@@ -58,8 +59,9 @@ def render(notice: Notice) -> Message:
 class SlackMessenger:
     """Posts messages for a person, trying the public place first and private ones after."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, api_url: str = "https://slack.com/api/") -> None:
         self._client = client
+        self._api_url = api_url
 
     async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
         thread = where.thread if isinstance(where, InThread) else None
@@ -110,8 +112,9 @@ class SlackMessenger:
         return channel
 
     async def _via_response_url(self, origin: Origin, message: Message) -> bool:
-        if not origin.reply_handle:
+        if not slack_owned(origin.reply_handle, self._api_url):
             return False
+        assert origin.reply_handle is not None
         webhook = AsyncWebhookClient(origin.reply_handle, timeout=10)
         try:
             response = await webhook.send(

@@ -73,3 +73,75 @@ async def test_badly_signed_request_is_refused_and_nothing_happens(
     assert (await app.send(build(app))).status_code == 200
     assert await listener_runs.settle() == 1
     assert app.slack.count("views.open") + app.slack.count("chat.postMessage") == 1
+
+
+# --------------------------------------------------------------------------- before anything
+
+
+def with_timestamp(request: sr.SlackRequest, timestamp: str) -> sr.SlackRequest:
+    body, headers = request
+    return sr.SlackRequest(body, {**headers, "X-Slack-Request-Timestamp": timestamp})
+
+
+class Recorder:
+    """A loopback server that records whatever reaches it (a response URL's target)."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+
+    async def __aenter__(self) -> str:
+        from aiohttp import web
+
+        async def record(request: web.Request) -> web.Response:
+            self.hits.append(request.path)
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", record)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        return f"http://{host}:{port}/hook"
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._runner.cleanup()
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "1e10", "-", "99999999999999999999999"])
+async def test_a_malformed_timestamp_is_401_and_nothing_is_sent_anywhere(
+    app: Harness, listener_runs: ListenerRuns, timestamp: str
+) -> None:
+    recorder = Recorder()
+    async with recorder as hook:
+        request = sr.slash_command(
+            "x", user_id=USER, channel_id=CHANNEL, trigger_id="1.2.3", response_url=hook
+        )
+        response = await app.send(with_timestamp(unsigned(request), timestamp))
+        await listener_runs.settle()
+
+        assert response.status_code == 401
+        assert recorder.hits == []  # no apology posted to an address the sender chose
+    assert app.slack.calls == []
+
+
+async def test_unsigned_deeply_nested_payloads_are_refused_without_parsing(app: Harness) -> None:
+    body = b"payload=" + b"%5B" * 200_000  # "[[[[..." URL-encoded, ~600 KB
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    response = await app.http.post(app.url + "/slack/events", content=body, headers=headers)
+
+    assert response.status_code == 401  # refused on the signature, before any parsing
+    assert "Traceback" not in response.text
+    assert app.slack.calls == []
+
+
+async def test_compressed_bodies_are_refused(app: Harness) -> None:
+    body, headers = command(app)
+    response = await app.http.post(
+        app.url + "/slack/events", content=body, headers={**headers, "Content-Encoding": "gzip"}
+    )
+
+    assert response.status_code == 415
+    assert app.slack.calls == []
