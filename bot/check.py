@@ -6,8 +6,12 @@ check passes. Nothing here prints a secret: errors are described, never echoed.
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import re
 import ssl
 import sys
+import urllib.parse
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -15,11 +19,23 @@ import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import ConfigError, Settings, SlackSettings, load_form_config, load_settings
+from bot.cache import build_cache
+from bot.config import (
+    TEAMS_CLOUDS,
+    ConfigError,
+    Settings,
+    SlackSettings,
+    TeamsSettings,
+    load_form_config,
+    load_settings,
+)
 from bot.server import StartupError
 from bot.serviceops import AuthenticationError, ServiceOpsError
 from bot.slack.api_errors import slack_error
 from bot.slack.socket_mode import verify_app_token
+from bot.teams.auth import SigningKeys, Unauthorized
+from bot.teams.connector import BotConnector, ConnectorError, LoginError
+from bot.teams.ids import ENDPOINT
 from bot.wiring import build_serviceops_client
 
 REQUIRED_SCOPES = (
@@ -31,6 +47,15 @@ REQUIRED_SCOPES = (
     "im:history",
     "im:write",
     "app_mentions:read",
+)
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_APP_REGISTRATION = (
+    "the Overview page of the bot's Entra app registration (Azure portal → App registrations)"
+)
+_SECRET_HELP = (
+    "a client secret's Value from Certificates & secrets of the bot's Entra app registration "
+    "(shown once, when the secret is created), not its Secret ID"
 )
 
 
@@ -61,6 +86,12 @@ async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Che
         results += await _slack_checks(slack)
         if chosen == "socket" and slack.app_token is not None:
             results.append(await _app_token_check(slack))
+    teams = settings.teams
+    if teams is not None:
+        results += await _teams_checks(settings, teams)
+    elif slack is not None:
+        # (Settings never load without a surface: with none, there is nothing to skip.)
+        results.append(Check(True, "Teams not configured (TEAMS_APP_ID not set): skipped"))
     results += await _serviceops_checks(settings)
     results.append(_form_check(settings))
     return results
@@ -124,6 +155,222 @@ async def _app_token_check(slack: SlackSettings) -> Check:
             f"{type(exc).__name__}: check the network, proxy and SLACK_API_URL.",
         )
     return Check(True, "Slack app-level token accepted (Socket Mode)")
+
+
+# --------------------------------------------------------------------------- Teams
+
+
+async def _teams_checks(settings: Settings, teams: TeamsSettings) -> list[Check]:
+    """Teams: its settings, the bot's own token, the signing keys, where Teams must call."""
+    checks = [_teams_settings_check(settings, teams)]
+    cache = build_cache("memory://")  # never the shared cache: a check leaves no token behind
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+            checks.append(await _teams_token_check(teams, http, cache))
+            checks.append(await _teams_keys_check(teams, http))
+    finally:
+        await cache.close()
+    checks.append(
+        Check(
+            True,
+            f"Teams messaging endpoint (Azure Bot → Configuration): https://<your host>{ENDPOINT}, "
+            f"served on PORT {settings.port}; Teams needs a public HTTPS endpoint (a reverse "
+            "proxy or tunnel in front of this port)",
+        )
+    )
+    return checks
+
+
+def _teams_settings_check(settings: Settings, teams: TeamsSettings) -> Check:
+    """What can be told without the network. Ids are GUIDs, so naming them is safe; a value
+    that is not one may be a misplaced secret, so it is never echoed."""
+    problems = []
+    if not _GUID.fullmatch(teams.app_id):
+        problems.append(
+            "TEAMS_APP_ID is not a GUID (like 00000000-0000-0000-0000-000000000000): copy the "
+            f"Application (client) ID from {_APP_REGISTRATION}."
+        )
+    if not _GUID.fullmatch(teams.tenant_id):
+        problems.append(
+            "TEAMS_TENANT_ID is not a GUID: copy the Directory (tenant) ID from "
+            f"{_APP_REGISTRATION}."
+        )
+    elif teams.tenant_id.lower() == teams.app_id.lower():
+        problems.append(
+            "TEAMS_APP_ID and TEAMS_TENANT_ID are the same GUID: one of them is copied from the "
+            f"wrong line of {_APP_REGISTRATION} (Application (client) ID, Directory (tenant) ID)."
+        )
+    if teams.cloud not in TEAMS_CLOUDS:
+        problems.append(f"TEAMS_CLOUD must be one of {', '.join(TEAMS_CLOUDS)}.")
+    if "/oauth2" in teams.login_url:
+        problems.append(
+            "TEAMS_LOGIN_URL is the login authority alone (like https://login.microsoftonline.com):"
+            " the bot adds /<tenant>/oauth2/v2.0/token itself."
+        )
+    for setting, url, what in (
+        ("TEAMS_LOGIN_URL", teams.login_url, "the bot's client secret and tokens"),
+        ("TEAMS_OPENID_METADATA_URL", teams.openid_metadata_url, "the keys that vouch for Teams"),
+    ):
+        if _plain_http_elsewhere(url):
+            problems.append(
+                f"{setting} uses plain http:// to another machine: {what} would cross the "
+                "network unencrypted and could be altered; use https://."
+            )
+    overrides = [
+        name
+        for name, value in (
+            ("TEAMS_LOGIN_URL", settings.teams_login_url),
+            ("TEAMS_OPENID_METADATA_URL", settings.teams_openid_metadata_url),
+        )
+        if value
+    ]
+    if problems:
+        return Check(False, "Teams settings", " ".join(problems))
+    what = f"Teams settings: app id {teams.app_id}, tenant {teams.tenant_id}, {teams.cloud} cloud"
+    if overrides:
+        verb = "overrides" if len(overrides) == 1 else "override"
+        what += f" ({' and '.join(overrides)} {verb} its endpoints)"
+    return Check(True, what)
+
+
+async def _teams_token_check(teams: TeamsSettings, http: httpx.AsyncClient, cache: object) -> Check:
+    """The bot's own token, by client credentials at the login endpoint (as the bot gets it)."""
+    if _plain_http_elsewhere(teams.login_url):
+        return Check(
+            False,
+            "Teams bot token (not requested)",
+            "The client secret is not sent over plain http: set TEAMS_LOGIN_URL to an https:// "
+            "URL (or leave it unset to use TEAMS_CLOUD's).",
+        )
+    try:
+        await BotConnector(teams, http, cache).token()
+    except LoginError as exc:
+        return Check(False, "Teams bot token refused", _login_refused_fix(teams, exc))
+    except ConnectorError as exc:
+        if exc.status is None:
+            return Check(
+                False,
+                f"Teams login endpoint reachable at {teams.login_url}",
+                _unreachable_fix(exc.__cause__, teams.login_url, "TEAMS_LOGIN_URL"),
+            )
+        return Check(
+            False,
+            "Teams bot token",
+            f"The login endpoint answered HTTP {exc.status} ({exc.code}): check TEAMS_LOGIN_URL "
+            "(the authority alone, like https://login.microsoftonline.com) and TEAMS_CLOUD; "
+            "a 5xx answer is the login service's own trouble: try again later.",
+        )
+    except Exception as exc:  # noqa: BLE001 (network trouble of any kind is one ✗ line)
+        return Check(
+            False,
+            f"Teams login endpoint reachable at {teams.login_url}",
+            _unreachable_fix(exc, teams.login_url, "TEAMS_LOGIN_URL"),
+        )
+    return Check(True, f"Teams bot token obtained from {teams.login_url}")
+
+
+def _login_refused_fix(teams: TeamsSettings, exc: LoginError) -> str:
+    """Which setting to fix for each answer of the Entra login (its OAuth `error` code)."""
+    if exc.code == "invalid_client":
+        fix = f"TEAMS_APP_PASSWORD is not accepted for TEAMS_APP_ID: set it to {_SECRET_HELP}."
+        if _GUID.fullmatch(teams.app_password.get_secret_value()):
+            fix += " The one set looks like a Secret ID (a GUID), not a secret's Value."
+        return fix + " An expired secret needs a new one."
+    if exc.code == "unauthorized_client":
+        return (
+            "TEAMS_APP_ID is not an app registration of tenant TEAMS_TENANT_ID: copy both the "
+            f"Application (client) ID and the Directory (tenant) ID from {_APP_REGISTRATION}."
+        )
+    if exc.code == "invalid_request":
+        return (
+            "TEAMS_TENANT_ID was not found: copy the Directory (tenant) ID from "
+            f"{_APP_REGISTRATION}, and check TEAMS_CLOUD (a government or China tenant signs in "
+            "at its own cloud)."
+        )
+    if exc.code == "invalid_scope":
+        return (
+            "The login refused the Bot Framework scope: check TEAMS_CLOUD (and TEAMS_LOGIN_URL "
+            "when set): they must name the same Microsoft cloud."
+        )
+    return (
+        f"The login answered {exc.code!r}: check TEAMS_APP_ID (the Application (client) ID), "
+        f"TEAMS_TENANT_ID (the Directory (tenant) ID) and TEAMS_APP_PASSWORD ({_SECRET_HELP})."
+    )
+
+
+async def _teams_keys_check(teams: TeamsSettings, http: httpx.AsyncClient) -> Check:
+    """The OpenID metadata and the signing keys it names: without them no activity is accepted."""
+    url = teams.openid_metadata_url
+    keys = SigningKeys(url, http)
+    wrong_url = (
+        "TEAMS_OPENID_METADATA_URL is probably wrong: it must be the Bot Framework's OpenID "
+        "metadata (…/v1/.well-known/openidconfiguration) of the cloud TEAMS_CLOUD names; "
+        "leave it unset to use that cloud's own."
+    )
+    try:
+        await keys.refresh(force=True)
+    except Unauthorized as exc:
+        cause = exc.__cause__
+        if isinstance(cause, httpx.HTTPStatusError):
+            return Check(
+                False,
+                "Teams signing keys",
+                f"{cause.request.url} answered HTTP {cause.response.status_code}: {wrong_url}",
+            )
+        if isinstance(cause, httpx.HTTPError):
+            return Check(
+                False,
+                f"Teams OpenID metadata reachable at {url}",
+                _unreachable_fix(cause, url, "TEAMS_OPENID_METADATA_URL"),
+            )
+        if isinstance(cause, json.JSONDecodeError):
+            return Check(False, "Teams signing keys", f"The answer is not JSON: {wrong_url}")
+        return Check(False, "Teams signing keys", f"{exc.reason}: {wrong_url}")
+    count = len(keys._keys)  # how many keys the bot can check tokens with
+    if count == 0:
+        return Check(False, "Teams signing keys", f"The key set has no signing keys: {wrong_url}")
+    return Check(
+        True, f"Teams signing keys read from {url} ({count} key{'' if count == 1 else 's'})"
+    )
+
+
+def _unreachable_fix(exc: BaseException | None, url: str, setting: str) -> str:
+    """An unreachable endpoint: TLS, timeout or the network, and the setting that names it."""
+    host = urllib.parse.urlsplit(url).netloc
+    name = type(exc).__name__ if exc is not None else "no answer"
+    if isinstance(exc, httpx.ConnectError) and (
+        isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper()
+    ):
+        return (
+            f"Unreachable ({name}): the TLS certificate of {host} is not trusted; a proxy that "
+            f"inspects TLS needs its CA trusted on this host. {setting} (or TEAMS_CLOUD) names it."
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return (
+            f"Unreachable ({name}): no answer in time from {host}; check the network, proxy "
+            f"(HTTPS_PROXY) and firewall, and {setting} (or TEAMS_CLOUD)."
+        )
+    return (
+        f"Unreachable ({name}): check the network, proxy (HTTPS_PROXY) and firewall between this "
+        f"host and {host}, and {setting} (or TEAMS_CLOUD)."
+    )
+
+
+def _plain_http_elsewhere(url: str) -> bool:
+    """`url` is plain http to a host other than this machine."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+# --------------------------------------------------------------------------- ServiceOps
 
 
 async def _serviceops_checks(settings: Settings) -> list[Check]:
