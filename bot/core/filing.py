@@ -117,12 +117,23 @@ class Filing:
         """
         assert pending.attempt_id is not None
         key = ClaimKey.announced(pending.attempt_id)
-        earlier = await self._claims.claim(key)
+        try:
+            earlier = await self._claims.claim(key)
+        except Exception:  # noqa: BLE001 (cache down: telling the person beats telling them once)
+            log.warning("announcement_not_claimed", extra={"ticket": ticket.number})
+            delivery = await self._announce_once(pending, ticket)
+            await self._show(ui, Filed(ticket, delivery))
+            return delivery
         if earlier is None or earlier.state == "unknown":  # ours, or its holder died mid-way
             if earlier is not None:
                 await self._claims.hold(key)
             delivery = await self._announce_once(pending, ticket)
-            await self._claims.complete(key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL)
+            try:
+                await self._claims.complete(
+                    key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL
+                )
+            except Exception:  # noqa: BLE001 (announced; a replay may announce again)
+                log.warning("announcement_not_recorded", extra={"ticket": ticket.number})
         else:
             delivery = await self._announced_by_other(key, earlier)
         await self._show(ui, Filed(ticket, delivery))

@@ -19,6 +19,7 @@ import asyncio
 import html
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +46,10 @@ SOURCE_TTL = 30 * 24 * 3600
 """How long a source message remembers its ticket (a month of "Already filed as …")."""
 ATTEMPT_TTL = 24 * 3600
 UNKNOWN_LOOKBACK = timedelta(minutes=30)
+CONFIRMED_KEPT = 1000
+"""Confirmed tickets this process remembers by attempt (a cache outage's worth)."""
+RECORD_RETRY_DELAYS = (1, 2, 5, 10, 30, 60, 120, 300)
+"""Seconds between tries to record a created ticket's claims while the cache is down."""
 MAYBE_CREATED = (
     "The service desk did not confirm your ticket in time, so it may or may not have been "
     "created. Press Try again: I'll check for it first and won't file it twice."
@@ -109,6 +114,9 @@ class TicketService:
         self._claims = claims
         self._category = category
         self._source = source
+        self._confirmed: OrderedDict[str, FiledTicket] = OrderedDict()
+        """Tickets ServiceOps confirmed, by attempt, in case the shared cache lost them."""
+        self._recording: set[asyncio.Task[None]] = set()
 
     @property
     def client(self) -> ServiceOpsClient:
@@ -148,6 +156,9 @@ class TicketService:
         Raises:
             TicketError: with a sentence for the person (subclasses say why).
         """
+        confirmed = self._confirmed.get(attempt_id)
+        if confirmed is not None:  # created here while the cache could not record it
+            return confirmed
         body = self._request_body(draft, requester_email, footer)
         # Kept with the claim: if this attempt dies mid-create, the next try searches for it.
         marker = {"subject": body.subject, "since": datetime.now(UTC).isoformat()}
@@ -210,8 +221,39 @@ class TicketService:
                 "serviceops_seconds": round(time.monotonic() - started, 3),
             },
         )
-        await self._finish(attempt_key, origin, ticket, force_new=force_new)
+        self._remember(attempt_id, ticket)
+        try:
+            await self._finish(attempt_key, origin, ticket, force_new=force_new)
+        except Exception:  # noqa: BLE001 (the ticket exists: say so, record it when possible)
+            log.warning("ticket_not_recorded", extra={"ticket": ticket.number})
+            self._record_later(attempt_key, origin, ticket, force_new=force_new)
         return ticket
+
+    def _remember(self, attempt_id: str, ticket: FiledTicket) -> None:
+        self._confirmed[attempt_id] = ticket
+        while len(self._confirmed) > CONFIRMED_KEPT:
+            self._confirmed.popitem(last=False)
+
+    def _record_later(
+        self, attempt_key: str, origin: Origin, ticket: FiledTicket, *, force_new: bool
+    ) -> None:
+        """Write the claims of a created ticket once the cache answers again (in the
+        meantime this process knows the ticket, so its "Try again" cannot file twice)."""
+
+        async def record() -> None:
+            for delay in RECORD_RETRY_DELAYS:
+                await asyncio.sleep(delay)
+                try:
+                    await self._finish(attempt_key, origin, ticket, force_new=force_new)
+                except Exception:  # noqa: BLE001,S112 (the cache is still down: try again later)
+                    continue
+                log.info("ticket_recorded_late", extra={"ticket": ticket.number})
+                return
+            log.error("ticket_never_recorded", extra={"ticket": ticket.number})
+
+        task = asyncio.create_task(record())
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
 
     def _request_body(
         self, draft: TicketDraft, requester_email: str, footer: str | None

@@ -178,7 +178,11 @@ async def test_filed_from_a_message_is_announced_once_in_its_thread(world: World
     assert world.directory.email_lookups == [MESSAGE]
     assert body["subject"] == "VPN drops every hour"
     assert world.messenger.posts == [
-        Post(TicketAnnouncement(ticket, requester=ADA), public=True, where=InThread(CHANNEL, ROOT))
+        Post(
+            TicketAnnouncement(ticket, requester=ADA, requester_name="Ada"),
+            public=True,
+            where=InThread(CHANNEL, ROOT),
+        )
     ]
     assert ui.shown == [Filed(ticket, Delivery("public", CHANNEL))]
     assert world.inflight.running == 0
@@ -190,7 +194,11 @@ async def test_command_is_announced_in_its_conversation(world: World) -> None:
 
     assert ticket is not None
     assert world.messenger.posts == [
-        Post(TicketAnnouncement(ticket, requester=ADA), public=True, where=InConversation(CHANNEL))
+        Post(
+            TicketAnnouncement(ticket, requester=ADA, requester_name="Ada"),
+            public=True,
+            where=InConversation(CHANNEL),
+        )
     ]
     assert ui.shown == [Filed(ticket, Delivery("public", CHANNEL))]
 
@@ -613,7 +621,8 @@ async def test_footer_names_the_platform_message_and_its_author(world: World) ->
     assert body["description"] == (
         f"<p>It drops.</p><p>From a Slack message by Grace Hopper: {LINK}</p>"
     )
-    assert world.directory.name_lookups == [GRACE]
+    assert world.directory.name_lookups[0] == GRACE  # the author, for the footer (then the
+    # requester, whose name the announcement spells out on platforms that need it)
 
 
 async def test_footer_without_an_author_names_only_the_platform(world: World) -> None:
@@ -631,7 +640,7 @@ async def test_no_link_no_footer(world: World) -> None:
 
     [body] = world.created
     assert body["description"] == "<p>It drops.</p>"
-    assert world.directory.name_lookups == []
+    assert GRACE not in world.directory.name_lookups  # no footer: the author is not looked up
 
 
 async def test_teams_message_is_filed_with_its_own_name_keys_and_metrics(
@@ -762,3 +771,66 @@ async def test_an_e_mail_serviceops_would_refuse_is_named_as_the_problem(world: 
     assert "e-mail address on your chat account" in failure.message
     assert not failure.retryable
     assert world.created == []
+
+
+# --------------------------------------------------------------------------- cache outage
+
+
+class BreakableCache:
+    """The in-memory cache, except that every call raises while `broken` (Redis down)."""
+
+    def __init__(self) -> None:
+        self._cache = build_cache()
+        self.broken = False
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._cache, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.broken:
+                raise ConnectionError("cache down")
+            return await method(*args, **kwargs)
+
+        return call
+
+
+async def test_a_ticket_confirmed_while_the_cache_dies_is_reported_and_never_filed_twice(
+    world: World,
+) -> None:
+    cache = BreakableCache()
+    world.cache = cache
+    world.claims = Claims(cache)
+    world.drafts = StateStore(cache)
+    filing = world.filing()
+    create = world.client.create_request
+
+    async def create_then_cache_dies(body: Any) -> Any:
+        created = await create(body)
+        cache.broken = True  # Redis goes down while ServiceOps answers
+        return created
+
+    world.client.create_request = create_then_cache_dies  # type: ignore[method-assign]
+    ui = FakeFormUI()
+
+    ticket = await filing.file_and_report(pending(), ui=ui)
+
+    assert ticket is not None
+    [created] = world.created
+    assert ticket.number == created["name"]
+    assert ui.shown == [Filed(ticket, Delivery("public", MESSAGE.conversation))]
+    [announcement] = world.messenger.public
+    assert isinstance(announcement.notice, TicketAnnouncement)
+
+    # "Try again" on the same attempt while the cache is still down: the same ticket.
+    again = FakeFormUI()
+    assert await filing.file_and_report(pending(), ui=again) == ticket
+    assert len(world.created) == 1
+
+    # Once the cache is back, the claims are written and any replica knows the ticket.
+    cache.broken = False
+    world.client.create_request = create  # type: ignore[method-assign]
+    for _ in range(50):
+        if await filing.tickets.already_filed(MESSAGE) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert await filing.tickets.already_filed(MESSAGE) == ticket
