@@ -108,15 +108,27 @@ def payload_text(activity: Activity) -> str:
 
 
 def message_text(activity: Activity, *, bot_id: str | None) -> str:
-    """A message's words without the bot's own mention (others' stay as `@Name`)."""
+    """A message's words without the bot's own mention (others' become `@Name`).
+
+    Teams sends what the person typed as is (`textFormat: "plain"`): `<`, `>` and `&` are
+    their own characters, not markup, and are kept. The only markup is a mention,
+    `<at>Name</at>`, with that exact text in a `mention` entity. Text sent as `xml` is HTML.
+    """
     text = str(activity.get("text") or "")
     for entity in activity.get("entities") or []:
         if not isinstance(entity, dict) or entity.get("type") != "mention":
             continue
+        tag = str(entity.get("text") or "")
         mentioned = (entity.get("mentioned") or {}).get("id")
+        if not tag:
+            continue
         if mentioned and bot_id and _same_bot(mentioned, bot_id):
-            text = text.replace(str(entity.get("text") or ""), " ")
-    return html_to_text(text)
+            text = text.replace(tag, " ")
+        elif tag.startswith("<at>") and tag.endswith("</at>"):
+            text = text.replace(tag, "@" + tag.removeprefix("<at>").removesuffix("</at>"))
+    if str(activity.get("textFormat") or "plain").lower() == "xml":
+        return html_to_text(text)
+    return _tidy(clean(text))
 
 
 def draft_from_text(text: str) -> TicketDraft:
@@ -130,7 +142,11 @@ def html_to_text(content: str) -> str:
     parser = _TextParser()
     parser.feed(content)
     parser.close()
-    text = clean("".join(parser.parts))
+    return _tidy(clean("".join(parser.parts)))
+
+
+def _tidy(text: str) -> str:
+    """No spaces at line ends, at most one blank line in a row, none around."""
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
