@@ -326,7 +326,7 @@ async def _teams_keys_check(teams: TeamsSettings, http: httpx.AsyncClient) -> Ch
         if isinstance(cause, json.JSONDecodeError):
             return Check(False, "Teams signing keys", f"The answer is not JSON: {wrong_url}")
         return Check(False, "Teams signing keys", f"{exc.reason}: {wrong_url}")
-    count = len(keys._keys)  # how many keys the bot can check tokens with
+    count = keys.count  # how many keys the bot can check tokens with
     if count == 0:
         return Check(False, "Teams signing keys", f"The key set has no signing keys: {wrong_url}")
     return Check(

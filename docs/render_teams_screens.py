@@ -47,7 +47,7 @@ from bot.teams.cards import CONTENT_TYPE
 from bot.teams.cards.form import dialog, form_card
 from bot.teams.cards.messages import card_message, help_card, prompt_card
 from bot.teams.deps import TeamsDeps
-from bot.teams.handlers.dialogs import _outcome_card, _title, _where_notice, in_dialog
+from bot.teams.handlers.dialogs import in_dialog, outcome_card, title_of, where_notice
 from bot.teams.messenger import render as render_notice
 from bot.teams.payloads import draft_from_text
 
@@ -111,7 +111,7 @@ STATE = "state-example"
 FAILURE = Failure(ServiceUnavailableError.default_user_message, retryable=True, token=STATE)
 ANNOUNCED = Filed(TICKET, Delivery("public", CHANNEL))
 
-# What `_where_notice` reads of the handlers' dependencies: where results go.
+# What `where_notice` reads of the handlers' dependencies: where results go.
 _DEPS = cast(TeamsDeps, SimpleNamespace(filing=SimpleNamespace(reply_privately=False)))
 
 
@@ -122,7 +122,7 @@ def ticket_form() -> Json:
             PENDING.draft,
             FORM,
             state=STATE,
-            notice=_where_notice(_DEPS, PENDING),
+            notice=where_notice(_DEPS, PENDING),
             defaults=FORM.defaults_for(CHANNEL, platform="teams"),
         )
     )
@@ -131,8 +131,8 @@ def ticket_form() -> Json:
 def outcome_dialog(outcome: Outcome | None) -> Json:
     """What a submitted form's dialog shows (as `dialogs.submit` answers); None: filing took
     longer than Teams waits."""
-    card = in_dialog(_outcome_card(PENDING, outcome))
-    return dialog(card, title=_title(outcome), height="small")
+    card = in_dialog(outcome_card(PENDING, outcome))
+    return dialog(card, title=title_of(outcome), height="small")
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ SCREENS = [
     Screen(
         "After Try again in the chat",
         "The card that replaces the failure message in the 1:1 chat once the ticket exists.",
-        lambda: _outcome_card(PENDING, ANNOUNCED),
+        lambda: outcome_card(PENDING, ANNOUNCED, here=False),
     ),
     Screen(
         "The reply in the thread",

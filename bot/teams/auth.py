@@ -50,6 +50,11 @@ class SigningKeys:
         self._read_at = -float("inf")
         self._lock = asyncio.Lock()
 
+    @property
+    def count(self) -> int:
+        """How many keys were read (0 before the first read)."""
+        return len(self._keys)
+
     async def key(self, kid: str) -> jwt.PyJWK:
         """The key named `kid`.
 

@@ -39,9 +39,10 @@ def render(notice: Notice) -> Activity:
         return private_result(notice.ticket, notice.why)
     if isinstance(notice, Failure):
         card = failure_card(notice.message, state=notice.token, retryable=notice.retryable)
-        return card_message(card)
+        return card_message(card, summary="Your ticket wasn't created")
     if isinstance(notice, AlreadyFiled):
-        return card_message(already_filed_card(notice.ticket, state=notice.token))
+        card = already_filed_card(notice.ticket, state=notice.token)
+        return card_message(card, summary=f"Already filed as {notice.ticket.number}")
     assert isinstance(notice, Text)
     return {"type": "message", "textFormat": "xml", "text": message_text(notice.text)}
 

@@ -159,7 +159,7 @@ def test_the_chat_reply_quotes_what_was_written_as_typed(renderer: ModuleType) -
 
 
 def test_dialog_outcomes(renderer: ModuleType) -> None:
-    assert "still being created" in flat(drawn(renderer, "Still being created"))
+    assert "taking longer than usual" in flat(drawn(renderer, "Still being created"))
     created = flat(drawn(renderer, "Ticket created"))
     assert created.startswith(":white_check_mark: Your ticket **INC-12 (https://desk.")
     assert "You'll also find it in this thread." in created

@@ -40,6 +40,7 @@ __all__ = [
     "private_result",
     "progress_card",
     "prompt_card",
+    "still_creating_card",
     "success_card",
 ]
 
@@ -52,13 +53,18 @@ PLACE_SHOWN = 200
 """Longest conversation name or place echoed (escaped characters)."""
 
 
-def card_message(adaptive_card: Json, text: str | None = None) -> Json:
+def card_message(
+    adaptive_card: Json, text: str | None = None, *, summary: str | None = None
+) -> Json:
     """A message activity showing `adaptive_card`; `text` (plain words, escaped here and cut
-    to 2500 characters) is shown above it."""
+    to 2500 characters) is shown above it; `summary` (plain words, written by the bot) is what
+    notifications and the chat list show instead of "sent a card"."""
     message: Json = {"type": "message", "attachments": [as_attachment(adaptive_card)]}
     if text:
         message["text"] = message_text(text, limit=MESSAGE_SHOWN)
         message["textFormat"] = TEXT_FORMAT
+    if summary:
+        message["summary"] = one_line(summary)[:SUMMARY_SHOWN]
     return message
 
 
@@ -151,7 +157,7 @@ def private_result(
     reason = private_reason(why, conversation_name)
     if reason:
         body.append(text_block(reason, subtle=True, small=True))
-    return card_message(card(body))
+    return card_message(card(body), summary=f"Your ticket {ticket.number} has been created")
 
 
 def private_reason(why: Privately, conversation_name: str | None = None) -> str:
@@ -180,10 +186,30 @@ def progress_card(draft: TicketDraft) -> Json:
 def in_progress_card() -> Json:
     """A second attempt while the first one is still filing."""
     text = (
-        "⏳ This ticket is already being created. "
-        "You'll get its number in a moment, in the conversation or from me directly."
+        "⏳ This ticket is already being created. You'll get its number in a moment, where "
+        "you asked for it or in our chat."
     )
     return card([text_block(text)])
+
+
+def still_creating_card(draft: TicketDraft, *, place: str) -> Json:
+    """A dialog's answer when ServiceOps takes longer than Teams waits for it.
+
+    Args:
+        draft: what is being filed.
+        place: where the number will come, e.g. "in this thread" (written by the bot).
+    """
+    body = [
+        text_block("⏳ **Your ticket is being created.**"),
+        text_block(f"**Subject:** {_card_subject(draft.subject)}"),
+        text_block(
+            f"The service desk is taking longer than usual. I'll post the ticket number "
+            f"{card_text(place, limit=PLACE_SHOWN)} as soon as it's there; you can close this "
+            "window.",
+            subtle=True,
+        ),
+    ]
+    return card(body)
 
 
 def success_card(ticket: FiledTicket, where: str | None) -> Json:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.core.delivery import PRIVATE_PLACES, InConversation, InThread, destination
+from bot.core.delivery import InConversation, InThread, Privately, destination
 from bot.core.drafts import PendingTicket, new_attempt_id
 from bot.core.form import validate
 from bot.core.model import TicketDraft
@@ -31,7 +31,7 @@ from bot.teams.cards.messages import (
     already_filed_card,
     failure_card,
     in_progress_card,
-    progress_card,
+    still_creating_card,
     success_card,
 )
 from bot.teams.deps import TeamsDeps
@@ -47,10 +47,8 @@ EXPIRED = (
     "for a week."
 )
 EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
-STILL_CREATING = (
-    "Your ticket is still being created. I'll post its number in the conversation, or send "
-    "it to you in our chat."
-)
+PLACES = {"direct": "our chat", "private": "a private message"}
+"""How a private delivery is named in Teams (the 1:1 chat is the only private route)."""
 
 
 # --------------------------------------------------------------------------- opening
@@ -113,14 +111,15 @@ async def _form(
         pending.draft,
         deps.form,
         state=state,
-        notice=notice or _where_notice(deps, pending),
+        notice=notice or where_notice(deps, pending),
         errors=errors,
         defaults=deps.form.defaults_for(origin.conversation, platform=origin.platform),
     )
     return dialog(card)
 
 
-def _where_notice(deps: TeamsDeps, pending: PendingTicket) -> str:
+def where_notice(deps: TeamsDeps, pending: PendingTicket) -> str:
+    """The form's first line: where the ticket number will appear."""
     where = destination(pending.origin, reply_privately=deps.filing.reply_privately)
     if isinstance(where, InThread):
         return "I'll post the ticket number in this thread."
@@ -151,8 +150,8 @@ async def submit(deps: TeamsDeps, activity: Activity) -> Json:
         return await _form(deps, form.model_copy(update={"draft": typed}), errors=parsed)
     pending = form.filing(parsed, attempt_id=new_attempt_id())  # keeps the form's own
     outcome = await _file(deps, pending)
-    card = in_dialog(_outcome_card(pending, outcome))
-    return dialog(card, title=_title(outcome), height="small")
+    card = in_dialog(outcome_card(pending, outcome, here=_here(activity, pending)))
+    return dialog(card, title=title_of(outcome), height="small")
 
 
 async def retry_card(deps: TeamsDeps, activity: Activity) -> Json:
@@ -160,7 +159,7 @@ async def retry_card(deps: TeamsDeps, activity: Activity) -> Json:
     pending = await deps.drafts.load(str(_data(activity).get(ids.STATE) or ""))
     if pending is None or pending.attempt_id is None:
         return failure_card(EXPIRED_FORM, state="", retryable=False)
-    return _outcome_card(pending, await _file(deps, pending))
+    return outcome_card(pending, await _file(deps, pending), here=_here(activity, pending))
 
 
 async def card_action(deps: TeamsDeps, activity: Activity) -> Json:
@@ -185,14 +184,15 @@ async def _send_late(deps: TeamsDeps, pending: PendingTicket, outcome: AlreadyFi
     await deps.messenger.post_private(pending.origin, outcome)
 
 
-def _outcome_card(pending: PendingTicket, outcome: Outcome | None) -> Json:
+def outcome_card(pending: PendingTicket, outcome: Outcome | None, *, here: bool = True) -> Json:
+    """The card that shows how filing `pending` ended (None: still going on).
+
+    `here`: the person is looking at the conversation the ticket came from (a dialog opened
+    there), not at our 1:1 chat (a "Try again" on a failure message).
+    """
     if isinstance(outcome, Filed):
-        delivery = outcome.delivery
-        where = (
-            ("this thread" if pending.origin.thread else "this chat")
-            if delivery.kind == "public"
-            else PRIVATE_PLACES.get(delivery.kind)
-        )
+        kind = outcome.delivery.kind
+        where = _public_place(pending, here) if kind == "public" else PLACES.get(kind)
         return success_card(outcome.ticket, where)
     if isinstance(outcome, Failure):
         return failure_card(outcome.message, state=outcome.token, retryable=outcome.retryable)
@@ -200,9 +200,19 @@ def _outcome_card(pending: PendingTicket, outcome: Outcome | None) -> Json:
         return already_filed_card(outcome.ticket, state=outcome.token)
     if isinstance(outcome, InProgress):
         return in_progress_card()
-    card = progress_card(pending.draft)
-    card["body"].append({"type": "TextBlock", "text": STILL_CREATING, "wrap": True})
-    return card
+    if isinstance(destination(pending.origin), Privately):
+        return still_creating_card(pending.draft, place="in our chat")
+    return still_creating_card(pending.draft, place=f"in {_public_place(pending, here)}")
+
+
+def _public_place(pending: PendingTicket, here: bool) -> str:
+    kind = "thread" if pending.origin.thread else "chat"
+    return f"this {kind}" if here else f"the {kind} you filed it from"
+
+
+def _here(activity: Activity, pending: PendingTicket) -> bool:
+    conversation, _ = payloads.conversation_of(activity)
+    return conversation == pending.origin.conversation
 
 
 def in_dialog(card: Json) -> Json:
@@ -219,7 +229,8 @@ def in_dialog(card: Json) -> Json:
     return {**card, "actions": buttons} if buttons else card
 
 
-def _title(outcome: Outcome | None) -> str:
+def title_of(outcome: Outcome | None) -> str:
+    """The dialog's title for an outcome."""
     if isinstance(outcome, Filed):
         return "Ticket created"
     if isinstance(outcome, Failure):

@@ -39,16 +39,20 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
     text = payloads.message_text(activity, bot_id=bot_id)
     origin = payloads.from_message(activity)
     if text.lower().strip(" !.") in HELP_WORDS:
-        await _reply(deps, origin, card_message(help_card()))
+        await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return
     pending = PendingTicket(origin=origin, draft=payloads.draft_from_text(text), author=user)
     existing = await deps.tickets.already_filed(origin)
     if existing is not None:
         token = await deps.save(pending.model_copy(update={"force_new": True}))
-        await _reply(deps, origin, card_message(already_filed_card(existing, state=token)))
+        card = already_filed_card(existing, state=token)
+        await _reply(
+            deps, origin, card_message(card, summary=f"Already filed as {existing.number}")
+        )
         return
     token = await deps.save(pending)
-    await _reply(deps, origin, card_message(prompt_card(text, state=token)))
+    prompt = card_message(prompt_card(text, state=token), summary="Turn this into a ticket?")
+    await _reply(deps, origin, prompt)
 
 
 async def _reply(deps: TeamsDeps, origin: Origin, activity: Activity) -> None:
