@@ -1,12 +1,20 @@
-"""Load benchmark: N people file tickets through `/ticket` at once; prints what it cost.
+"""Load benchmark: N people file tickets at once, on Slack or Teams; prints what it cost.
 
 The bot runs as its own process in HTTP mode (`python -m bot run --mode http`), exactly as
-deployed, between the test suite's fake Slack and fake ServiceOps servers, which run in this
-process on loopback. Every person sends a signed `/ticket`, then submits the modal Slack
-opened for them; a ticket counts once it is announced in the channel and its modal shows it.
-Nothing here asserts: it prints figures (and `--json` prints them as one JSON object too).
+deployed, between the test suite's fakes (Slack or Teams, and ServiceOps), which run in this
+process on loopback. Nothing here asserts: it prints figures (and `--json` prints them as one
+JSON object too).
+
+- Slack (`--surface slack`, the default): every person sends a signed `/ticket`, then submits
+  the modal Slack opened for them; a ticket counts once it is announced in the channel and its
+  modal shows it.
+- Teams (`--surface teams`): the bot is configured for Teams only. Every person uses "Create
+  ticket" on a message in a channel (a signed `composeExtension/fetchTask`), then submits the
+  form the answer shows (`composeExtension/submitAction`); a ticket counts once ServiceOps
+  created it and its announcement was posted in the message's thread.
 
     python benchmarks/load.py                    # 100 people, ServiceOps answering in 2 s
+    python benchmarks/load.py --surface teams    # the same through Teams' message action
     python benchmarks/load.py --people 20 --latency 0.5 --rounds 3
 
 Run from the repository root with the test extra installed (`pip install -e '.[test]'`).
@@ -26,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,12 +47,26 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.e2e.teams.harness import dialog_card, submit_data  # noqa: E402
 from tests.fakes import slack_requests as sr  # noqa: E402
+from tests.fakes import teams_api  # noqa: E402
+from tests.fakes import teams_requests as tr  # noqa: E402
 from tests.fakes.environment import bot_environment  # noqa: E402
 from tests.fakes.serviceops_api import FakeServiceOps  # noqa: E402
 from tests.fakes.slack_api import Call, FakeSlack  # noqa: E402
+from tests.fakes.teams_api import FakeTeams  # noqa: E402
 
+SURFACES = ("slack", "teams")
 CHANNEL = "C0BENCH1"
+TEAMS_CHANNEL = tr.channel(name="Bench")
+"""Where the Teams people use "Create ticket": a channel, so each ticket is announced in the
+thread of the message it was filed from."""
+TEAMS_AUTHOR = tr.GRACE
+"""Who wrote the messages tickets are filed from (a colleague of the people filing)."""
+TEAMS_FILED = "Ticket created"
+TEAMS_CREATING = "New ticket"
+"""Dialog titles of a submit's answer: the outcome came in time, or filing goes on (the
+number then comes only in the thread)."""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 HEALTH_TIMEOUT = 30.0
 STOP_TIMEOUT = 40.0
@@ -56,8 +78,11 @@ FOLLOW_TIMEOUT = 24 * 3600.0
 @dataclass
 class Figures:
     command_ms: list[float] = field(default_factory=list)
+    """Slack: the `/ticket` acks; Teams: the answers to "Create ticket" (the form)."""
     submit_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    answers: Counter[str] = field(default_factory=Counter)
+    """Teams: the submits' answers by the title of the dialog they show."""
 
 
 def free_port() -> int:
@@ -94,25 +119,51 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
-class Watcher:
-    """Hands each person the Slack calls meant for them.
+Waiter = Callable[[str, int], Awaitable[list[Any]]]
+"""`(method or kind, count)` -> every call of it so far, once there are at least `count`."""
 
-    One `wait_for` per method follows everything FakeSlack records; a person registers what
-    it expects (by trigger id, subject or view id) before sending the request that causes
-    it. Thousands of per-person `wait_for`s would each rescan every call on every new one,
-    and the driver, not the bot, would become what the latencies measure.
+
+class Watcher:
+    """Hands each person the calls of the bot (to the fake Slack or Teams) meant for them.
+
+    One `wait_for` per method follows everything the fake records; a person registers what
+    it expects (by trigger id, subject, view id or thread) before sending the request that
+    causes it. Thousands of per-person `wait_for`s would each rescan every call on every new
+    one, and the driver, not the bot, would become what the latencies measure.
     """
 
-    def __init__(self, slack: FakeSlack) -> None:
-        self._slack = slack
-        self._expected: dict[tuple[str, str], asyncio.Future[Call]] = {}
+    def __init__(self, wait_for: Waiter, keys: dict[str, Callable[[Any], Any]]) -> None:
+        self._wait_for = wait_for
+        self._keys = keys
+        self._expected: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    def of_slack(cls, slack: FakeSlack) -> Watcher:
+        async def wait_for(method: str, count: int) -> list[Call]:
+            return await slack.wait_for(method, count=count, timeout=FOLLOW_TIMEOUT)
+
+        return cls(
+            wait_for,
+            {
+                "views.open": lambda c: c.args.get("trigger_id"),
+                "chat.postMessage": _announced_subject,
+                "views.update": lambda c: c.args.get("view_id"),
+            },
+        )
+
+    @classmethod
+    def of_teams(cls, teams: FakeTeams) -> Watcher:
+        async def wait_for(kind: str, count: int) -> list[teams_api.Call]:
+            return await teams.wait_for(kind, count=count, timeout=FOLLOW_TIMEOUT)
+
+        # An announcement is a reply in the thread of the message the ticket was filed from.
+        return cls(wait_for, {"send": lambda c: c.thread_root})
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._follow("views.open", lambda c: c.args.get("trigger_id"))),
-            asyncio.create_task(self._follow("chat.postMessage", _announced_subject)),
-            asyncio.create_task(self._follow("views.update", lambda c: c.args.get("view_id"))),
+            asyncio.create_task(self._follow(method, key_of))
+            for method, key_of in self._keys.items()
         ]
 
     async def stop(self) -> None:
@@ -120,15 +171,15 @@ class Watcher:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def expect(self, method: str, key: str) -> asyncio.Future[Call]:
-        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+    def expect(self, method: str, key: str) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._expected[(method, key)] = future
         return future
 
-    async def _follow(self, method: str, key_of: Callable[[Call], Any]) -> None:
+    async def _follow(self, method: str, key_of: Callable[[Any], Any]) -> None:
         seen = 0
         while True:
-            calls = await self._slack.wait_for(method, count=seen + 1, timeout=FOLLOW_TIMEOUT)
+            calls = await self._wait_for(method, seen + 1)
             for call in calls[seen:]:
                 future = self._expected.pop((method, str(key_of(call))), None)
                 if future is not None and not future.done():
@@ -150,6 +201,30 @@ def process_environment(slack: FakeSlack, desk: FakeServiceOps, port: int) -> di
         **bot_environment(slack, desk),
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
+    }
+
+
+def teams_process_environment(teams: FakeTeams, desk: FakeServiceOps, port: int) -> dict[str, str]:
+    """A Teams-only bot (no Slack setting at all) talking to `teams` and `desk`."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONPATH": str(ROOT),
+        **teams.environment(),
+        **serviceops_environment(desk),
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def serviceops_environment(desk: FakeServiceOps) -> dict[str, str]:
+    """The ServiceOps settings of `bot_environment`, without its Slack ones."""
+    return {
+        "SERVICEOPS_URL": desk.url,
+        "SERVICEOPS_CLIENT_ID": desk.client_id,
+        "SERVICEOPS_CLIENT_SECRET": desk.client_secret,
+        "SERVICEOPS_USERNAME": desk.username,
+        "SERVICEOPS_PASSWORD": desk.password,
     }
 
 
@@ -271,7 +346,7 @@ async def drive(
     figures: Figures,
     timeout: float,
 ) -> None:
-    watcher = Watcher(slack)
+    watcher = Watcher.of_slack(slack)
     watcher.start()
     try:
         for round_no in range(rounds):
@@ -287,6 +362,135 @@ async def drive(
         await watcher.stop()
 
 
+# --------------------------------------------------------------------------- Teams
+
+
+async def post_activity(
+    http: aiohttp.ClientSession, url: str, activity: dict[str, Any], token: str
+) -> tuple[float, int, bytes]:
+    """POST a signed activity to `/api/messages`: (round trip in ms, status, body)."""
+    body, headers = tr.signed(activity, token)
+    started = time.perf_counter()
+    async with http.post(url + "/api/messages", data=body, headers=headers) as answer:
+        content = await answer.read()
+    return (time.perf_counter() - started) * 1000, answer.status, content
+
+
+def dialog_title(answer: dict[str, Any]) -> str:
+    """The title of the dialog an invoke's answer shows (a message box: "message: <text>")."""
+    task = answer.get("task") or {}
+    value = task.get("value")
+    if task.get("type") == "message" or not isinstance(value, dict):
+        return f"message: {value}"
+    return str(value.get("title") or "")
+
+
+async def teams_person(
+    index: int,
+    round_no: int,
+    sender: tr.PersonLike,
+    teams: FakeTeams,
+    watcher: Watcher,
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    figures: Figures,
+    timeout: float,
+    delay: float = 0.0,
+) -> None:
+    """One person: "Create ticket" on a message, submit the form, wait for the announcement."""
+    await asyncio.sleep(delay)
+    who = f"person {index}"
+    subject = f"Printer {index} jammed (round {round_no})"
+    step = "opening the form"
+    try:
+        fetch = tr.message_action_fetch(
+            f"<p>{subject}</p><p>Paper stuck in tray 2</p>",
+            author=TEAMS_AUTHOR,
+            conversation=TEAMS_CHANNEL,
+            sender=sender,
+            bot=teams.bot,
+        )
+        ms, status, content = await post_activity(http, url, fetch, token)
+        figures.command_ms.append(ms)
+        if status != 200:
+            figures.errors.append(f"{who}: the message action was answered {status}")
+            return
+        answer = json.loads(content)
+        if (answer.get("task") or {}).get("type") != "continue":
+            figures.errors.append(f"{who}: no form, but {dialog_title(answer)!r}")
+            return
+        payload = fetch["value"]["messagePayload"]
+        submit = tr.message_action_submit(
+            submit_data(dialog_card(answer)),  # the form as shown, prefilled from the message
+            payload=payload,
+            conversation=TEAMS_CHANNEL,
+            sender=sender,
+            bot=teams.bot,
+        )
+        announced = watcher.expect("send", str(payload["id"]))
+        step = "submitting"
+        ms, status, content = await post_activity(http, url, submit, token)
+        figures.submit_ms.append(ms)
+        if status != 200:
+            figures.errors.append(f"{who}: the submission was answered {status}")
+            return
+        title = dialog_title(json.loads(content))
+        figures.answers[title] += 1
+        if title not in (TEAMS_FILED, TEAMS_CREATING):
+            figures.errors.append(f"{who}: the submission was answered {title!r}")
+            return
+        step = "waiting for the announcement"
+        call = await asyncio.wait_for(announced, timeout)
+        if not call.ok or " created ticket " not in call.text:
+            shown = f"{call.text[:80]!r} ({call.error or 'ok'})"
+            figures.errors.append(f"{who}: the thread got {shown}")
+    except TimeoutError:
+        figures.errors.append(f"{who}: nothing happened within {timeout:g} s while {step}")
+    except (ValueError, KeyError, TypeError, AssertionError) as exc:  # an answer unlike Teams'
+        figures.errors.append(f"{who}: unreadable answer while {step}: {exc!r:.200}")
+
+
+async def drive_teams(
+    people: list[tr.PersonLike],
+    rounds: int,
+    ramp: float,
+    teams: FakeTeams,
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    figures: Figures,
+    timeout: float,
+) -> None:
+    watcher = Watcher.of_teams(teams)
+    watcher.start()
+    try:
+        for round_no in range(rounds):
+            await asyncio.gather(
+                *(
+                    teams_person(
+                        i,
+                        round_no,
+                        sender,
+                        teams,
+                        watcher,
+                        http,
+                        url,
+                        token,
+                        figures,
+                        timeout,
+                        ramp * i / len(people),
+                    )
+                    for i, sender in enumerate(people)
+                )
+            )
+    finally:
+        await watcher.stop()
+
+
+# --------------------------------------------------------------------------- the run
+
+
 async def stop_bot(bot: asyncio.subprocess.Process) -> None:
     """SIGTERM, as a container runtime stops it; killed only if it does not exit in time."""
     if bot.returncode is None:
@@ -298,6 +502,68 @@ async def stop_bot(bot: asyncio.subprocess.Process) -> None:
         await bot.wait()
 
 
+@dataclass
+class Cost:
+    """What driving the bot took: wall time, CPU of the bot and of this process, peak RSS."""
+
+    elapsed: float = float("nan")
+    cpu: float = float("nan")
+    driver_cpu: float = float("nan")
+    rss: float = float("nan")
+    exit_code: int | None = None
+
+
+async def measure(
+    env: dict[str, str],
+    port: int,
+    figures: Figures,
+    drive_people: Callable[[aiohttp.ClientSession, str], Awaitable[None]],
+    profile: str | None,
+    deadline: float,
+) -> Cost:
+    """Start the bot with `env`, wait until healthy, measure `drive_people(http, url)`, stop
+    the bot with SIGTERM. Errors land in `figures` (with the end of the bot's log)."""
+    cost = Cost()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryFile() as log:
+        bot = await start_bot(env, workdir, log, profile)
+        # No limit on the driver's connections: Slack and Teams do not queue requests either.
+        connector = aiohttp.TCPConnector(limit=0)
+        try:
+            async with (
+                asyncio.timeout(deadline),
+                aiohttp.ClientSession(
+                    connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+                ) as http,
+            ):
+                await wait_healthy(http, url, bot)
+                cpu_before, driver_before = cpu_seconds(bot.pid), own_cpu_seconds()
+                started = time.perf_counter()
+                try:
+                    await drive_people(http, url)
+                finally:
+                    cost.elapsed = time.perf_counter() - started
+                    cost.cpu = cpu_seconds(bot.pid) - cpu_before
+                    cost.driver_cpu = own_cpu_seconds() - driver_before
+                    cost.rss = peak_rss_mb(bot.pid)
+        except TimeoutError:
+            figures.errors.insert(0, f"the run did not finish within {deadline:g} s")
+        except (RuntimeError, aiohttp.ClientError, OSError) as exc:
+            figures.errors.insert(0, f"{type(exc).__name__}: {exc}")
+        finally:
+            await stop_bot(bot)
+        cost.exit_code = bot.returncode
+        if figures.errors or bot.returncode != 0:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").splitlines()[-20:]
+            figures.errors += [f"bot: {line}" for line in tail]
+    return cost
+
+
+def step_timeout(people: int, latency: float) -> float:
+    return 30 + latency * 4 * math.ceil(people / 50)
+
+
 async def run(
     people: int,
     latency: float,
@@ -306,79 +572,128 @@ async def run(
     profile: str | None = None,
     deadline: float = 600.0,
 ) -> dict[str, Any]:
-    """Run the benchmark; every figure in a dict (see `report`). Ends within about
+    """Run the Slack benchmark; every figure in a dict (see `report`). Ends within about
     `deadline` + `STOP_TIMEOUT` seconds whatever happens."""
     figures = Figures()
-    elapsed = cpu = driver_cpu = rss = float("nan")
-    with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryFile() as log:
-        async with FakeSlack() as slack, FakeServiceOps() as desk:
-            slack.add_channel(CHANNEL, member=True, name="bench")
-            for index in range(people):
-                slack.add_user(f"U0P{index:05d}", email=f"person{index}@example.com")
-            desk.latency = latency
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            bot = await start_bot(process_environment(slack, desk, port), workdir, log, profile)
-            # No limit on the driver's connections: Slack does not queue its requests either.
-            connector = aiohttp.TCPConnector(limit=0)
-            try:
-                async with (
-                    asyncio.timeout(deadline),
-                    aiohttp.ClientSession(
-                        connector=connector, timeout=aiohttp.ClientTimeout(total=60)
-                    ) as http,
-                ):
-                    await wait_healthy(http, url, bot)
-                    cpu_before, driver_before = cpu_seconds(bot.pid), own_cpu_seconds()
-                    started = time.perf_counter()
-                    try:
-                        step_timeout = 30 + latency * 4 * math.ceil(people / 50)
-                        await drive(people, rounds, ramp, slack, http, url, figures, step_timeout)
-                    finally:
-                        elapsed = time.perf_counter() - started
-                        cpu = cpu_seconds(bot.pid) - cpu_before
-                        driver_cpu = own_cpu_seconds() - driver_before
-                        rss = peak_rss_mb(bot.pid)
-            except TimeoutError:
-                figures.errors.insert(0, f"the run did not finish within {deadline:g} s")
-            except (RuntimeError, aiohttp.ClientError, OSError) as exc:
-                figures.errors.insert(0, f"{type(exc).__name__}: {exc}")
-            finally:
-                await stop_bot(bot)
-            if figures.errors or bot.returncode != 0:
-                log.seek(0)
-                tail = log.read().decode(errors="replace").splitlines()[-20:]
-                figures.errors += [f"bot: {line}" for line in tail]
+    async with FakeSlack() as slack, FakeServiceOps() as desk:
+        slack.add_channel(CHANNEL, member=True, name="bench")
+        for index in range(people):
+            slack.add_user(f"U0P{index:05d}", email=f"person{index}@example.com")
+        desk.latency = latency
+        port = free_port()
+        timeout = step_timeout(people, latency)
 
-            tickets = people * rounds
-            creates = len(desk.created)
-            return {
-                "people": people,
-                "rounds": rounds,
-                "serviceops_latency_s": latency,
-                "ramp_s": ramp,
-                "command_ack_ms": _spread(figures.command_ms),
-                "submission_ack_ms": _spread(figures.submit_ms),
-                "tickets_per_second": round(tickets / elapsed, 2),
-                "wall_seconds": round(elapsed, 2),
-                "cpu_ms_per_ticket": round(cpu / tickets * 1000, 2),
-                "driver_cpu_ms_per_ticket": round(driver_cpu / tickets * 1000, 2),
-                "peak_rss_mb": round(rss, 1),
-                "serviceops_token_requests": desk.token_requests,
-                "users_info_calls": slack.count("users.info"),
-                "submissions": len(figures.submit_ms),
-                "creates": creates,
-                "duplicates": creates - len({c["subject"] for c in desk.created}),
-                "slack_calls": len(slack.calls),
-                "slack_calls_by_method": dict(
-                    sorted(Counter(c.method for c in slack.calls).items())
-                ),
-                "slack_new_connections": slack.connections_opened,
-                "serviceops_calls": len(desk.calls),
-                "serviceops_new_connections": desk.connections_opened,
-                "errors": figures.errors[:30],
-                "bot_exit_code": bot.returncode,
-            }
+        async def drive_people(http: aiohttp.ClientSession, url: str) -> None:
+            await drive(people, rounds, ramp, slack, http, url, figures, timeout)
+
+        env = process_environment(slack, desk, port)
+        cost = await measure(env, port, figures, drive_people, profile, deadline)
+
+        tickets = people * rounds
+        creates = len(desk.created)
+        return {
+            "people": people,
+            "rounds": rounds,
+            "serviceops_latency_s": latency,
+            "ramp_s": ramp,
+            "command_ack_ms": _spread(figures.command_ms),
+            "submission_ack_ms": _spread(figures.submit_ms),
+            "tickets_per_second": round(tickets / cost.elapsed, 2),
+            "wall_seconds": round(cost.elapsed, 2),
+            "cpu_ms_per_ticket": round(cost.cpu / tickets * 1000, 2),
+            "driver_cpu_ms_per_ticket": round(cost.driver_cpu / tickets * 1000, 2),
+            "peak_rss_mb": round(cost.rss, 1),
+            "serviceops_token_requests": desk.token_requests,
+            "users_info_calls": slack.count("users.info"),
+            "submissions": len(figures.submit_ms),
+            "creates": creates,
+            "duplicates": creates - len({c["subject"] for c in desk.created}),
+            "slack_calls": len(slack.calls),
+            "slack_calls_by_method": dict(sorted(Counter(c.method for c in slack.calls).items())),
+            "slack_new_connections": slack.connections_opened,
+            "serviceops_calls": len(desk.calls),
+            "serviceops_new_connections": desk.connections_opened,
+            "errors": figures.errors[:30],
+            "bot_exit_code": cost.exit_code,
+        }
+
+
+async def run_teams(
+    people: int,
+    latency: float,
+    rounds: int,
+    ramp: float = 0.0,
+    profile: str | None = None,
+    deadline: float = 600.0,
+) -> dict[str, Any]:
+    """Run the Teams benchmark; every figure in a dict (see `report_teams`). Ends within
+    about `deadline` + `STOP_TIMEOUT` seconds whatever happens."""
+    figures = Figures()
+    async with FakeTeams() as teams, FakeServiceOps() as desk:
+        senders: list[tr.PersonLike] = []
+        for index in range(people):
+            who = tr.person(f"Bench Person {index}")
+            senders.append(who)
+            teams.add_user(
+                who.id,
+                name=who.name,
+                email=f"person{index}@example.com",
+                aad_object_id=who.aad_object_id,
+            )
+        teams.add_user(
+            TEAMS_AUTHOR.id,
+            name=TEAMS_AUTHOR.name,
+            email="grace@example.com",
+            aad_object_id=TEAMS_AUTHOR.aad_object_id,
+        )
+        desk.latency = latency
+        port = free_port()
+        timeout = step_timeout(people, latency)
+        # Signed before the clock starts, and reused: the Bot Connector reuses its token for
+        # every activity within the token's lifetime, and signing one per activity (RS256)
+        # would make the driver's CPU, not the bot's, what the latencies measure.
+        token = teams.sign(expires_in=int(deadline + STOP_TIMEOUT + 3600))
+
+        async def drive_people(http: aiohttp.ClientSession, url: str) -> None:
+            await drive_teams(senders, rounds, ramp, teams, http, url, token, figures, timeout)
+
+        env = teams_process_environment(teams, desk, port)
+        cost = await measure(env, port, figures, drive_people, profile, deadline)
+
+        tickets = people * rounds
+        creates = len(desk.created)
+        members = len(teams.members_calls)
+        announced = [c for c in teams.posted() if " created ticket " in c.text]
+        return {
+            "surface": "teams",
+            "people": people,
+            "rounds": rounds,
+            "serviceops_latency_s": latency,
+            "ramp_s": ramp,
+            "open_answer_ms": _spread(figures.command_ms),
+            "submit_answer_ms": _spread(figures.submit_ms),
+            "tickets_per_second": round(tickets / cost.elapsed, 2),
+            "wall_seconds": round(cost.elapsed, 2),
+            "cpu_ms_per_ticket": round(cost.cpu / tickets * 1000, 2),
+            "driver_cpu_ms_per_ticket": round(cost.driver_cpu / tickets * 1000, 2),
+            "peak_rss_mb": round(cost.rss, 1),
+            "login_token_requests": teams.token_requests,
+            "members_calls": members,
+            "members_calls_per_person": round(members / people, 2),
+            "serviceops_token_requests": desk.token_requests,
+            "submissions": len(figures.submit_ms),
+            "submit_answers": dict(sorted(figures.answers.items())),
+            "creates": creates,
+            "announcements": len(announced),
+            "duplicates": creates - len({c["subject"] for c in desk.created}),
+            "teams_calls": len(teams.calls),
+            "teams_calls_by_kind": dict(sorted(Counter(c.kind for c in teams.calls).items())),
+            "teams_failed_calls": sum(1 for c in teams.calls if not c.ok),
+            "serviceops_calls": len(desk.calls),
+            "serviceops_new_connections": desk.connections_opened,
+            "errors": figures.errors[:30],
+            "bot_exit_code": cost.exit_code,
+        }
 
 
 def _spread(values: list[float]) -> dict[str, float]:
@@ -391,6 +706,22 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
+def _print_spreads(result: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        s = result[name]
+        print(
+            f"  {name:<24} p50 {s['p50']:>7} ms  p95 {s['p95']:>7} ms  "
+            f"p99 {s['p99']:>7} ms  max {s['max']:>7} ms"
+        )
+
+
+def _print_rows(result: dict[str, Any], rows: list[tuple[str, Any]]) -> None:
+    for label, value in rows:
+        print(f"  {label:<30} {value}")
+    for error in result["errors"]:
+        print(f"  error: {error}")
+
+
 def report(result: dict[str, Any]) -> None:
     tickets = result["people"] * result["rounds"]
     print(
@@ -398,12 +729,7 @@ def report(result: dict[str, Any]) -> None:
         f"ServiceOps latency {result['serviceops_latency_s']} s, "
         f"arrivals spread over {result['ramp_s']} s"
     )
-    for name in ("command_ack_ms", "submission_ack_ms"):
-        s = result[name]
-        print(
-            f"  {name:<24} p50 {s['p50']:>7} ms  p95 {s['p95']:>7} ms  "
-            f"p99 {s['p99']:>7} ms  max {s['max']:>7} ms"
-        )
+    _print_spreads(result, ("command_ack_ms", "submission_ack_ms"))
     rows = [
         ("tickets per second", result["tickets_per_second"]),
         ("wall time", f"{result['wall_seconds']} s"),
@@ -428,14 +754,58 @@ def report(result: dict[str, Any]) -> None:
         ),
         ("bot exit code after SIGTERM", result["bot_exit_code"]),
     ]
-    for label, value in rows:
-        print(f"  {label:<30} {value}")
-    for error in result["errors"]:
-        print(f"  error: {error}")
+    _print_rows(result, rows)
+
+
+def report_teams(result: dict[str, Any]) -> None:
+    tickets = result["people"] * result["rounds"]
+    print(
+        f"Teams: {result['people']} people x {result['rounds']} round(s), "
+        f"ServiceOps latency {result['serviceops_latency_s']} s, "
+        f"arrivals spread over {result['ramp_s']} s"
+    )
+    _print_spreads(result, ("open_answer_ms", "submit_answer_ms"))
+    answers = ", ".join(f"{title} {n}" for title, n in result["submit_answers"].items())
+    rows = [
+        ("tickets per second", result["tickets_per_second"]),
+        ("wall time", f"{result['wall_seconds']} s"),
+        ("CPU per ticket (bot)", f"{result['cpu_ms_per_ticket']} ms"),
+        ("CPU per ticket (driver, fakes)", f"{result['driver_cpu_ms_per_ticket']} ms"),
+        ("peak RSS (bot)", f"{result['peak_rss_mb']} MB"),
+        ("login token requests", result["login_token_requests"]),
+        (
+            "members calls",
+            f"{result['members_calls']} for {result['people']} people "
+            f"({result['members_calls_per_person']} per person)",
+        ),
+        ("ServiceOps token requests", result["serviceops_token_requests"]),
+        ("submit answers", answers or "none"),
+        ("creates", f"{result['creates']} for {result['submissions']} of {tickets} submitted"),
+        ("announcements", result["announcements"]),
+        ("duplicates", result["duplicates"]),
+        (
+            "ServiceOps: new connections",
+            f"{result['serviceops_new_connections']} for {result['serviceops_calls']} calls",
+        ),
+        (
+            "Teams calls by kind",
+            ", ".join(f"{k} {n}" for k, n in result["teams_calls_by_kind"].items()),
+        ),
+        ("Teams calls refused", result["teams_failed_calls"]),
+        ("bot exit code after SIGTERM", result["bot_exit_code"]),
+    ]
+    _print_rows(result, rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--surface",
+        choices=SURFACES,
+        default="slack",
+        help="where the people file: Slack's /ticket and modal, or Teams' message action "
+        "and dialog (slack)",
+    )
     parser.add_argument("--people", type=int, default=100, help="concurrent people (100)")
     parser.add_argument("--latency", type=float, default=2.0, help="ServiceOps latency, s (2.0)")
     parser.add_argument("--rounds", type=int, default=1, help="tickets per person (1)")
@@ -453,10 +823,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.people < 1 or args.rounds < 1:
         parser.error("--people and --rounds must be at least 1")
+    teams = args.surface == "teams"
+    run_surface, report_surface = (run_teams, report_teams) if teams else (run, report)
     result = asyncio.run(
-        run(args.people, args.latency, args.rounds, args.ramp, args.profile, args.timeout)
+        run_surface(args.people, args.latency, args.rounds, args.ramp, args.profile, args.timeout)
     )
-    report(result)
+    report_surface(result)
     if args.json:
         print(json.dumps(result))
     if result["errors"] or result["bot_exit_code"] != 0:
