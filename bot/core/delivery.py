@@ -12,7 +12,7 @@ it has before giving up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.model import Origin
@@ -90,16 +90,18 @@ class Delivery:
     kind: DeliveryKind
     conversation: str | None = None
     """For `public`: the conversation it was posted in."""
+    message: str | None = field(default=None, compare=False)
+    """For `public`: the posted message's id (where a thread can start)."""
 
     def as_record(self) -> dict[str, Any]:
-        return {"kind": self.kind, "conversation": self.conversation}
+        return {"kind": self.kind, "conversation": self.conversation, "message": self.message}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Delivery:
         kind = record.get("kind")
         if kind not in ("public", "direct", "private", "none"):
             return cls("none")
-        return cls(kind, record.get("conversation"))
+        return cls(kind, record.get("conversation"), message=record.get("message"))
 
 
 NOWHERE = Delivery("none")

@@ -235,9 +235,9 @@ class Filing:
                 posted = await self.messenger.post_public(where, notice)
             except Exception:  # a messenger bug must not lose the number: go private
                 log.exception("post_public_failed", extra={"platform": origin.platform})
-                posted = False
-            if posted:
-                return Delivery("public", where.conversation)
+                posted = None
+            if posted is not None:
+                return Delivery("public", where.conversation, message=posted)
             where = Privately("refused", where.conversation)
         return await self._post_private(
             origin, PrivateResult(ticket, where), prefer_direct=where.prefer_direct

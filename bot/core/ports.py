@@ -107,8 +107,9 @@ class Directory(Protocol):
 class Messenger(Protocol):
     """Posts notices in conversations and to people."""
 
-    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
-        """Post where everyone in the conversation sees it; False when the platform refused."""
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
+        """Post where everyone in the conversation sees it: the posted message's id (its
+        Slack `ts`, its Teams activity id), or None when the platform refused."""
         ...
 
     async def post_private(

@@ -63,9 +63,9 @@ class SlackMessenger:
         self._client = client
         self._api_url = api_url
 
-    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
         thread = where.thread if isinstance(where, InThread) else None
-        return await self.post(where.conversation, render(notice), thread=thread) is not None
+        return await self.post(where.conversation, render(notice), thread=thread)
 
     async def post_private(
         self, origin: Origin, notice: Notice, *, prefer_direct: bool = False

@@ -58,14 +58,12 @@ class TeamsMessenger:
     def __init__(self, connector: BotConnector) -> None:
         self._connector = connector
 
-    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
         if not where.endpoint:
-            return False
+            return None
         thread = where.thread if isinstance(where, InThread) else None
-        posted = await self.post(
-            where.endpoint, in_thread(where.conversation, thread), render(notice)
-        )
-        return posted is not None
+        target = in_thread(where.conversation, thread)
+        return await self.post(where.endpoint, target, render(notice))
 
     async def post_private(
         self, origin: Origin, notice: Notice, *, prefer_direct: bool = False

@@ -149,9 +149,9 @@ class FakeMessenger:
         """Private posts asked for (delivered or not)."""
         return [post for post in self.posts if not post.public]
 
-    async def post_public(self, where: InThread | InConversation, notice: Notice) -> bool:
+    async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
         self.posts.append(Post(notice, public=True, where=where, delivered=self.public_ok))
-        return self.public_ok
+        return f"m{len(self.posts)}" if self.public_ok else None
 
     async def post_private(
         self, origin: Origin, notice: Notice, *, prefer_direct: bool = False

@@ -120,6 +120,7 @@ def test_only_a_missing_conversation_prefers_a_direct_message(
     "delivery",
     [
         Delivery("public", CHANNEL),
+        Delivery("public", CHANNEL, message="1700000000.000200"),
         Delivery("direct"),
         Delivery("private"),
         Delivery("none"),
@@ -127,8 +128,14 @@ def test_only_a_missing_conversation_prefers_a_direct_message(
 )
 def test_delivery_record_round_trips(delivery: Delivery) -> None:
     record = delivery.as_record()
-    assert record == {"kind": delivery.kind, "conversation": delivery.conversation}
-    assert Delivery.from_record(record) == delivery
+    assert record == {
+        "kind": delivery.kind,
+        "conversation": delivery.conversation,
+        "message": delivery.message,
+    }
+    again = Delivery.from_record(record)
+    assert again == delivery
+    assert again.message == delivery.message
 
 
 @pytest.mark.parametrize(

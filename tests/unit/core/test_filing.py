@@ -704,7 +704,7 @@ async def test_a_replayed_attempt_is_not_counted_as_created_again(world: World) 
 class ExplodingMessenger(FakeMessenger):
     """A messenger with a bug: public posts raise instead of returning False."""
 
-    async def post_public(self, where: InThread | InConversation, notice: Any) -> bool:
+    async def post_public(self, where: InThread | InConversation, notice: Any) -> str | None:
         await super().post_public(where, notice)
         raise RuntimeError("messenger bug")
 
