@@ -6,8 +6,8 @@ holds the choices the modal offers and per-channel (per-conversation) defaults.
 
 The environment stays flat (`SLACK_BOT_TOKEN`, `SERVICEOPS_URL`, ...: a public contract), and so
 do `Settings`' fields. Code reads it by part through typed, read-only sections:
-`settings.slack` (None when Slack is not configured), `settings.serviceops`, `settings.server`
-and `settings.cache`.
+`settings.slack` (None when Slack is not configured), `settings.serviceops`, `settings.server`,
+`settings.cache` and `settings.state`.
 """
 
 from __future__ import annotations
@@ -173,6 +173,16 @@ class CacheSettings(BaseModel):
     url: str
 
 
+class StateSettings(BaseModel):
+    """The durable store of ticket links (request ↔ conversation): unlike the cache, it must
+    not forget."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    """`sqlite:///path` (one host) or `redis://…` (replicas share it)."""
+
+
 @dataclass(frozen=True)
 class _Surface:
     """A chat surface, as far as settings go: the variable that turns it on and its others."""
@@ -211,7 +221,7 @@ class Settings(BaseSettings):
     """Process settings. Field names map to the upper-case environment variables.
 
     The fields are flat like the environment; read them by part through the sections
-    `slack`, `serviceops`, `server` and `cache`.
+    `slack`, `serviceops`, `server`, `cache` and `state`.
     """
 
     model_config = SettingsConfigDict(
@@ -249,6 +259,9 @@ class Settings(BaseSettings):
     """Value sent as the request's `source`; empty lets ServiceOps use its default."""
 
     cache_url: str = "memory://"
+    state_url: str = "sqlite:///serviceops-bot.sqlite3"
+    """Where ticket links live: a SQLite file (relative to the working directory; four slashes
+    for an absolute path) or Redis shared by replicas."""
     bot_config: Path | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -305,6 +318,16 @@ class Settings(BaseSettings):
     def _cache_scheme(cls, value: str) -> str:
         if not (value.startswith("memory://") or re.match(r"^rediss?://", value)):
             raise ValueError("must be memory:// or redis://host:6379/0")
+        return value
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_scheme(cls, value: str) -> str:
+        if not re.match(r"^(sqlite:///.|rediss?://)", value):
+            raise ValueError(
+                "must be sqlite:///path/to/file.sqlite3 (a file on this host) or "
+                "redis://host:6379/0 (shared by replicas)"
+            )
         return value
 
     @field_validator("serviceops_ca_bundle", "bot_config")
@@ -392,6 +415,10 @@ class Settings(BaseSettings):
     @property
     def cache(self) -> CacheSettings:
         return CacheSettings(url=self.cache_url)
+
+    @property
+    def state(self) -> StateSettings:
+        return StateSettings(url=self.state_url)
 
     # ----------------------------------------------------------------------- Slack run mode
 

@@ -926,3 +926,62 @@ def test_unknown_teams_cloud_is_refused() -> None:
 
     assert len(found) == 1
     assert found[0].startswith("TEAMS_CLOUD ")
+
+
+# --------------------------------------------------------------------------- durable state
+
+
+def test_state_defaults_to_a_sqlite_file_in_the_working_directory() -> None:
+    built = settings()
+
+    assert built.state_url == "sqlite:///serviceops-bot.sqlite3"
+    assert built.state.url == "sqlite:///serviceops-bot.sqlite3"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///serviceops-bot.sqlite3",
+        "sqlite:////var/lib/serviceops-bot/links.sqlite3",
+        "sqlite:///:memory:",
+        "redis://cache:6379/1",
+        "rediss://:pw@cache:6380/2",
+    ],
+)
+def test_supported_state_urls_are_accepted(url: str) -> None:
+    assert settings(state_url=url).state.url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["memory://", "sqlite://links.sqlite3", "sqlite:///", "postgres://db/links", "links"]
+)
+def test_bad_state_url_is_refused(url: str) -> None:
+    assert problems(
+        slack_bot_token="xoxb-1",
+        serviceops_url="https://desk.example.com",
+        serviceops_api_key="k",
+        state_url=url,
+    ) == [
+        "STATE_URL must be sqlite:///path/to/file.sqlite3 (a file on this host) or "
+        f"redis://host:6379/0 (shared by replicas) {SEE}"
+    ]
+
+
+def test_state_section_follows_the_environment_and_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-env",
+        "SLACK_SIGNING_SECRET": "signing-env",
+        "SERVICEOPS_URL": "https://desk.example.com",
+        "SERVICEOPS_API_KEY": "key-env",
+        "STATE_URL": "redis://state:6379/3",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    built = load_settings()
+
+    assert built.state.url == built.state_url == "redis://state:6379/3"
+    with pytest.raises(ValidationError):
+        built.state.url = "sqlite:///other.sqlite3"  # type: ignore[misc]
