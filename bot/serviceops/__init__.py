@@ -19,19 +19,30 @@ from bot.serviceops.errors import (
 )
 from bot.serviceops.models import (
     AssetLink,
+    Conversation,
     FileAttachment,
     Request,
     RequestCreate,
+    RequestUpdate,
     SearchResult,
     TokenResponse,
+    parse_display_time,
 )
-from bot.serviceops.searches import qual_details, string_qual, subject_equals
+from bot.serviceops.searches import (
+    conversation_type_equals,
+    enum_qual,
+    name_equals,
+    qual_details,
+    string_qual,
+    subject_equals,
+)
 
 __all__ = [
     "ApiKey",
     "AssetLink",
     "Auth",
     "AuthenticationError",
+    "Conversation",
     "FileAttachment",
     "Observer",
     "OutcomeUnknownError",
@@ -40,12 +51,17 @@ __all__ = [
     "RequestCreate",
     "RequestNotFoundError",
     "RequestRejectedError",
+    "RequestUpdate",
     "SearchResult",
     "ServiceOpsClient",
     "ServiceOpsError",
     "ServiceUnavailableError",
     "TokenResponse",
     "UnexpectedResponseError",
+    "conversation_type_equals",
+    "enum_qual",
+    "name_equals",
+    "parse_display_time",
     "qual_details",
     "string_qual",
     "subject_equals",

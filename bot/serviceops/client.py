@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import string
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -12,7 +13,7 @@ from typing import Any, Self, TypeVar
 import httpx
 from aiocache import Cache
 from aiocache.serializers import JsonSerializer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.serviceops.auth import ApiKey, Auth, PasswordGrant, TokenCache
 from bot.serviceops.errors import (
@@ -21,7 +22,16 @@ from bot.serviceops.errors import (
     ServiceOpsError,
     UnexpectedResponseError,
 )
-from bot.serviceops.models import Request, RequestCreate, SearchResult, TokenResponse
+from bot.serviceops.models import (
+    TIME_ZONE_CONTEXT,
+    Conversation,
+    Request,
+    RequestCreate,
+    RequestUpdate,
+    SearchResult,
+    TokenResponse,
+    _ConversationPage,
+)
 from bot.serviceops.responses import (
     API_KEY_HINT,
     TOKEN_REFUSED_HINT,
@@ -29,7 +39,12 @@ from bot.serviceops.responses import (
     error_for_token_response,
     read_json,
 )
-from bot.serviceops.searches import qual_details, subject_equals
+from bot.serviceops.searches import (
+    conversation_type_equals,
+    name_equals,
+    qual_details,
+    subject_equals,
+)
 from bot.serviceops.transport import Observer, Sender, build_http_client, warn_if_plain_http
 
 __all__ = ["Observer", "ServiceOpsClient"]
@@ -45,7 +60,26 @@ CREATED_UNREADABLE = (
     "your IT admin."
 )
 
-M = TypeVar("M", Request, SearchResult, TokenResponse)
+UPDATE_OUTCOME_UNKNOWN = (
+    "The service desk did not answer in time, so the change may or may not have been made. "
+    "Please check the ticket before trying again."
+)
+CONVERSATION_OUTCOME_UNKNOWN = (
+    "The service desk did not answer in time, so the message may or may not have been added "
+    "to the ticket. Please check the ticket before sending it again."
+)
+CONVERSATION_UNREADABLE = (
+    "The service desk accepted the message but sent an answer the bot does not understand. "
+    "Please check the ticket before sending it again, and tell your IT admin."
+)
+CONVERSATION_SORT = "createdTime"
+"""`sort_by` sent with a conversation search. GUESS: documented for request searches only;
+the client sorts the conversations itself too."""
+FIND_BY_NUMBER_SIZE = 50
+"""Search results `find_by_number` looks through (more than one if the server's `equal` is
+lenient, e.g. a prefix match)."""
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ServiceOpsClient:
@@ -67,6 +101,9 @@ class ServiceOpsClient:
         retry_wait_max: longest backoff between attempts.
         retry_after_max: longest `Retry-After` honoured; a longer one ends retrying.
         observer: `observer(operation, outcome, seconds)` after each HTTP attempt (metrics).
+        display_time_zone: zone of the display-formatted times ServiceOps sends (conversation
+            times such as `"Wed, Jul 16, 2025 04:33 pm"` name none); UTC if None. Which zone
+            the server uses (the API user's preference?) is a GUESS/VERIFY.
 
     Raises:
         ValueError: the portal template uses an unknown placeholder.
@@ -90,8 +127,10 @@ class ServiceOpsClient:
         retry_wait_max: float = 5.0,
         retry_after_max: float = 30.0,
         observer: Observer | None = None,
+        display_time_zone: tzinfo | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._display_time_zone = display_time_zone or UTC
         self._auth = auth
         self._token_url = self.base_url + "/" + token_path.strip("/")
         self._api_url = self.base_url + "/" + api_path.strip("/")
@@ -212,22 +251,182 @@ class ServiceOpsClient:
     async def add_note(
         self, request_id: int, text: str, *, conversation_type: str = "note"
     ) -> dict[str, Any]:
-        """Add a published conversation entry (`details` may be HTML); never sent twice."""
-        body = {
-            "conversationType": conversation_type,
-            "details": text,
-            "conversationState": "published",
-        }
-        path = f"/request/{int(request_id)}/conversation"
-        response = await self._call("add_note", "POST", path, json=body, idempotent=False)
-        if not response.content.strip():
-            return {}
-        result = read_json(response, operation="add_note")
-        if not isinstance(result, dict):
-            raise UnexpectedResponseError(
-                "add_note: answer is not a JSON object", status=response.status_code
+        """Add a published conversation entry (`details` may be HTML); never sent twice.
+
+        Returns the server's answer as a dict ({} if empty); see `add_conversation` for a
+        typed one.
+        """
+        response = await self._post_conversation(
+            "add_note", request_id, conversation_type=conversation_type, details=text
+        )
+        return _answer_object(response, "add_note")
+
+    async def update_request(
+        self, request_id: int, *, status_name: str | None = None, **fields: Any
+    ) -> Request:
+        """Change a request: `PATCH` with only the given fields; never sent twice.
+
+        Args:
+            request_id: the numeric `id` (not the `INC-n` name).
+            status_name: the new status, e.g. `Resolved`; None: unchanged.
+            **fields: other `RequestUpdate` fields, snake_case or the wire's camelCase
+                (`priority_name="High"`); None values are left out.
+
+        Returns:
+            The request as the server answered; read back with `get_request` when the answer
+            is empty or not a request (the vendor shows no PATCH answer: GUESS).
+
+        Raises:
+            ValueError: nothing to change, an unknown field or a bad value (nothing is sent).
+            RequestRejectedError: ServiceOps refused, e.g. a tenant rule such as a resolution
+                required before `Resolved`; its `user_message` quotes the server's reason.
+            RequestNotFoundError: no request with that id.
+            OutcomeUnknownError: sent but not answered: check before changing it again.
+            ServiceOpsError: any other failure (see `errors`).
+        """
+        if status_name is not None:
+            fields = {**fields, "status_name": status_name}
+        body = RequestUpdate.model_validate(fields).to_json()
+        if not body:
+            raise ValueError("update_request: no field to change")
+        path = f"/request/{int(request_id)}"
+        try:
+            response = await self._call(
+                "update_request", "PATCH", path, json=body, idempotent=False
             )
-        return result
+        except OutcomeUnknownError as exc:
+            exc.user_message = UPDATE_OUTCOME_UNKNOWN
+            raise
+        if response.content.strip():
+            try:
+                return _parse(
+                    Request, read_json(response, operation="update_request"), "update_request"
+                )
+            except UnexpectedResponseError as exc:
+                log.warning(
+                    "serviceops_update_answer_unreadable",
+                    extra={"operation": "update_request", "error": str(exc)},
+                )
+        return await self.get_request(request_id)
+
+    async def conversations(
+        self,
+        request_id: int,
+        *,
+        types: Sequence[str] | None = None,
+        size: int = 50,
+    ) -> list[Conversation]:
+        """A request's conversation entries, oldest first, every page of them.
+
+        With `types`, one search per type with the documented qual (`equal` on
+        `.conversation.conversationType`, an `EnumValueRest`: VERIFY); the results are
+        filtered on their type here too (case-insensitively), since how the server applies
+        the qual is unverified. Pages are read until `totalCount` (or an empty page, or a
+        page with nothing new). Sorted by `created_time` (minute precision; unreadable times
+        last), ties by `id`; `sort_by=createdTime` is asked of the server too (GUESS).
+
+        Args:
+            request_id: the numeric `id`.
+            types: conversation types to keep, e.g. `["technician_to_requester"]`; None: all.
+            size: page size.
+
+        Raises:
+            TypeError: `types` is a single string (pass a list).
+            ValueError: `types` is empty or `size` is below 1.
+            RequestNotFoundError: no request with that id.
+            ServiceOpsError: any other failure (see `errors`).
+        """
+        if isinstance(types, str):
+            raise TypeError("conversations: types must be a sequence of type names, not a str")
+        if size < 1:
+            raise ValueError("conversations: size must be at least 1")
+        wanted = None if types is None else list(dict.fromkeys(types))
+        if wanted is not None and not wanted:
+            raise ValueError("conversations: types is empty; pass None for every type")
+        bodies: list[dict[str, Any]] = (
+            [{}]
+            if wanted is None
+            else [qual_details(conversation_type_equals(kind)) for kind in wanted]
+        )
+        found: dict[int, Conversation] = {}
+        for body in bodies:
+            for conversation in await self._search_conversations(request_id, body, size):
+                found.setdefault(conversation.id, conversation)
+        kept = list(found.values())
+        if wanted is not None:
+            lowered = {kind.lower() for kind in wanted}
+            kept = [c for c in kept if (c.conversation_type or "").lower() in lowered]
+        return sorted(kept, key=_oldest_first)
+
+    async def add_conversation(
+        self,
+        request_id: int,
+        *,
+        conversation_type: str,
+        details_html: str,
+        subject: str | None = None,
+    ) -> Conversation:
+        """Add a published conversation entry to a request; never sent twice.
+
+        Args:
+            request_id: the numeric `id`.
+            conversation_type: `requestor_to_technician` (the requester's reply; GUESS that
+                this is right for a reply relayed from chat), `note` (internal), or another
+                documented type.
+            details_html: the message as HTML; escape any text from people.
+            subject: None leaves the server's default (`"[INC-n]: <request subject>"`).
+
+        Raises:
+            OutcomeUnknownError: sent but not answered: check before sending it again.
+            UnexpectedResponseError: accepted, but the answer was unreadable.
+            ServiceOpsError: any other failure (see `errors`).
+        """
+        try:
+            response = await self._post_conversation(
+                "add_conversation",
+                request_id,
+                conversation_type=conversation_type,
+                details=details_html,
+                subject=subject,
+            )
+        except OutcomeUnknownError as exc:
+            exc.user_message = CONVERSATION_OUTCOME_UNKNOWN
+            raise
+        try:
+            return _parse(
+                Conversation,
+                _answer_object(response, "add_conversation"),
+                "add_conversation",
+                context=self._validation_context(),
+            )
+        except UnexpectedResponseError as exc:
+            exc.user_message = CONVERSATION_UNREADABLE
+            raise
+
+    async def find_by_number(self, number: str) -> Request | None:
+        """The request whose display number is `number` (`INC-12`; case-insensitive), or None.
+
+        Searches with a qual on `request.name` (`NAME_KEY`, a GUESS), then keeps only an
+        exact match itself: the qual alone is never trusted. Looks at the first
+        `FIND_BY_NUMBER_SIZE` results. The digits of `INC-12` are not the request's `id`.
+
+        Raises:
+            ValueError: `number` is blank.
+            ServiceOpsError: the search failed (see `errors`).
+        """
+        wanted = number.strip()
+        if not wanted:
+            raise ValueError("find_by_number: number is blank")
+        result = await self.search_requests(
+            qual_details(name_equals(wanted)), size=FIND_BY_NUMBER_SIZE
+        )
+        matches = [item for item in result.items if item.name.strip().lower() == wanted.lower()]
+        if len(matches) > 1:
+            log.warning(
+                "serviceops_number_ambiguous",
+                extra={"number": wanted, "ids": [item.id for item in matches]},
+            )
+        return matches[0] if matches else None
 
     def portal_url(self, request_id: int, *, name: str | None = None) -> str:
         """Link to the request in the ServiceOps portal."""
@@ -263,6 +462,56 @@ class ServiceOpsClient:
         return f"ServiceOpsClient({self.base_url!r}, auth={self._auth!r})"
 
     # ------------------------------------------------------------------ internals
+
+    async def _post_conversation(
+        self,
+        operation: str,
+        request_id: int,
+        *,
+        conversation_type: str,
+        details: str,
+        subject: str | None = None,
+    ) -> httpx.Response:
+        """POST one published conversation entry (never sent twice); the 2xx answer."""
+        body: dict[str, Any] = {"conversationType": conversation_type}
+        if subject is not None:
+            body["subject"] = subject
+        body["details"] = details
+        body["conversationState"] = "published"
+        path = f"/request/{int(request_id)}/conversation"
+        return await self._call(operation, "POST", path, json=body, idempotent=False)
+
+    async def _search_conversations(
+        self, request_id: int, body: dict[str, Any], size: int
+    ) -> list[Conversation]:
+        """Every page of one conversation search, without repeats."""
+        path = f"/request/{int(request_id)}/conversation/search/byqual"
+        found: dict[int, Conversation] = {}
+        offset = 0
+        while True:
+            params: dict[str, str | int] = {
+                "offset": offset,
+                "size": size,
+                "sort_by": CONVERSATION_SORT,
+            }
+            response = await self._call(
+                "search_conversations", "POST", path, json=body, params=params
+            )
+            page = _parse(
+                _ConversationPage,
+                read_json(response, operation="search_conversations"),
+                "search_conversations",
+                context=self._validation_context(),
+            )
+            new = [item for item in page.items if item.id not in found]
+            for item in new:
+                found[item.id] = item
+            offset += len(page.items)
+            if not new or offset >= page.total_count:
+                return list(found.values())
+
+    def _validation_context(self) -> dict[str, Any]:
+        return {TIME_ZONE_CONTEXT: self._display_time_zone}
 
     async def _call(
         self,
@@ -360,15 +609,36 @@ class ServiceOpsClient:
         return _parse(TokenResponse, read_json(response, operation="token"), "token")
 
 
-def _parse(model: type[M], body: Any, operation: str) -> M:
+def _parse(
+    model: type[M], body: Any, operation: str, *, context: dict[str, Any] | None = None
+) -> M:
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as exc:
         raise UnexpectedResponseError(
             f"{operation}: answer does not match the expected shape "
             f"({exc.error_count()} problems, first at {_first_location(exc)})",
             operation=operation,
         ) from None
+
+
+def _answer_object(response: httpx.Response, operation: str) -> dict[str, Any]:
+    """A 2xx answer's JSON object; {} for an empty body."""
+    if not response.content.strip():
+        return {}
+    result = read_json(response, operation=operation)
+    if not isinstance(result, dict):
+        raise UnexpectedResponseError(
+            f"{operation}: answer is not a JSON object",
+            status=response.status_code,
+            operation=operation,
+        )
+    return result
+
+
+def _oldest_first(conversation: Conversation) -> tuple[bool, datetime, int]:
+    when = conversation.created_time
+    return (when is None, when or datetime.min.replace(tzinfo=UTC), conversation.id)
 
 
 def _first_location(exc: ValidationError) -> str:

@@ -9,8 +9,9 @@ technical account for logs. Neither ever contains a secret, a token or a request
     │   └── RequestNotFoundError     404: no such request (or a wrong SERVICEOPS_API_PATH)
     ├── ServiceUnavailableError      unreachable, timed out, 429/502/503/504, HTML error page;
     │   │                            retryable
-    │   └── OutcomeUnknownError      a create/note was sent but no answer came back: it may
-    │                                or may not exist now; search before trying again
+    │   └── OutcomeUnknownError      a write (create, update, conversation entry) was sent but
+    │                                no answer came back: it may or may not have happened;
+    │                                check before trying again
     └── UnexpectedResponseError      a 2xx answer the client cannot read
 """
 
@@ -129,9 +130,11 @@ class ServiceUnavailableError(ServiceOpsError):
 
 
 class OutcomeUnknownError(ServiceUnavailableError):
-    """A create (or note) was sent, but the answer never came: it may exist now.
+    """A write (create, update, conversation entry) was sent, but the answer never came: it
+    may have happened.
 
-    Do not send it again blindly; search for it first.
+    Do not send it again blindly; check first. The default `user_message` speaks of a ticket
+    being created; the client replaces it for updates and conversation entries.
     """
 
     default_user_message = (

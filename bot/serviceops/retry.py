@@ -1,8 +1,8 @@
 """When a failed HTTP attempt may be sent again, and after how long.
 
-Reads (and the token call) are retried on anything transient. Writes (create, note) are
-retried only when the failure happened before the request left this process, so one call
-never creates two tickets.
+Reads (and the token call) are retried on anything transient. Writes (create, update,
+conversation entries) are retried only when the failure happened before the request left this
+process, so one call never creates two tickets or changes a request twice.
 """
 
 from __future__ import annotations

@@ -11,10 +11,16 @@ Documented by the vendor (8.4 and later docs, sample with `not_in` and a list of
 Seen in vendor samples and public client code, not pinned to one documented `/api/v1` call:
 the value type `StringValueRest` and the operators `equal`, `contains` and `start_with`.
 
+Documented for a request's conversations (`…/request/{id}/conversation/search/byqual`, latest
+docs): the key `.conversation.conversationType` (leading dot as written), the operator `equal`
+and the value type `EnumValueRest` holding one type name. No sample asks for several types in
+one qual, so callers ask once per type (`conversation_type_equals`).
+
 Guesses (VERIFY against a real server):
 - that the quals of a flat list are ANDed;
 - the property keys on the public `/api/v1` path, e.g. `request.subject` (`SUBJECT_KEY`): it
   is seen only on the vendor's internal UI endpoint, so it is a parameter everywhere here;
+- `request.name` (`NAME_KEY`) for a request's display number (`INC-12`): seen nowhere;
 - how `equal` compares strings (case, surrounding spaces): callers that need an exact match
   check the results themselves.
 """
@@ -24,7 +30,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CONVERSATION_TYPE_KEY",
+    "NAME_KEY",
     "SUBJECT_KEY",
+    "conversation_type_equals",
+    "enum_qual",
+    "name_equals",
     "qual_details",
     "string_qual",
     "subject_equals",
@@ -32,6 +43,11 @@ __all__ = [
 
 SUBJECT_KEY = "request.subject"
 """Property key of a request's subject. GUESS/VERIFY: seen on the internal UI endpoint only."""
+NAME_KEY = "request.name"
+"""Property key of a request's display number (`INC-12`). GUESS/VERIFY: no source shows one."""
+CONVERSATION_TYPE_KEY = ".conversation.conversationType"
+"""Property key of a conversation's type, leading dot as the vendor's docs write it.
+VERIFY: documented, but no live call with it has been seen."""
 
 
 def string_qual(key: str, value: str, *, operator: str = "equal") -> dict[str, Any]:
@@ -54,6 +70,38 @@ def string_qual(key: str, value: str, *, operator: str = "equal") -> dict[str, A
             "value": {"type": "StringValueRest", "value": value},
         },
     }
+
+
+def enum_qual(key: str, value: str, *, operator: str = "equal") -> dict[str, Any]:
+    """A relational qualification: property `key` compared with the enum constant `value`.
+
+    Same shape as `string_qual` with the value type `EnumValueRest`, as the vendor documents
+    for a conversation's type.
+    """
+    return {
+        "type": "RelationalQualificationRest",
+        "leftOperand": {"type": "PropertyOperandRest", "key": key},
+        "operator": operator,
+        "rightOperand": {
+            "type": "ValueOperandRest",
+            "value": {"type": "EnumValueRest", "value": value},
+        },
+    }
+
+
+def name_equals(name: str, *, key: str = NAME_KEY) -> dict[str, Any]:
+    """A qual for the request whose display number is `name` (key `NAME_KEY`, a GUESS)."""
+    return string_qual(key, name, operator="equal")
+
+
+def conversation_type_equals(
+    conversation_type: str, *, key: str = CONVERSATION_TYPE_KEY
+) -> dict[str, Any]:
+    """A qual for conversations of one type (`note`, `technician_to_requester`, …).
+
+    The documented shape: `equal` with an `EnumValueRest` value on `CONVERSATION_TYPE_KEY`.
+    """
+    return enum_qual(key, conversation_type, operator="equal")
 
 
 def subject_equals(subject: str, *, key: str = SUBJECT_KEY) -> dict[str, Any]:
