@@ -11,18 +11,24 @@ every call, and injects faults per test:
         ...
         assert fake.token_requests == 1 and len(fake.created) == 1
 
-Kinds name endpoints: "token", "create", "get", "search", "note"; "api" matches all but token.
+Kinds name endpoints: "token", "create", "get", "update" (PATCH), "search", "note" (adding a
+conversation), "conversations" (searching them); "api" matches all but token.
+
+Tests play the technician with `set_status`, `reply_to_requester` and desk rules such as
+`require_resolution_for("Resolved")`, and look at `patches` and `conversations(request_id)`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import itertools
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Self
 
 from aiohttp import web
@@ -30,6 +36,38 @@ from aiohttp import web
 from tests.fakes.loopback import LoopbackServer
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PatchRule = Callable[[dict[str, Any], dict[str, Any]], str | None]
+"""`rule(request, body)`: the `userMessage` refusing a PATCH, or None to allow it."""
+
+STATUSES = ("Open", "In Progress", "Pending", "Resolved", "Closed")
+CONVERSATION_TYPES = frozenset(
+    {"note", "collaborate", "technician_to_requester", "requestor_to_technician"}
+)
+PATCHABLE = frozenset(
+    {
+        "subject",
+        "description",
+        "statusName",
+        "categoryName",
+        "ccEmailSet",
+        "tags",
+        "impactName",
+        "priorityName",
+        "urgencyName",
+        "departmentName",
+        "locationName",
+        "supportLevel",
+        "spam",
+        "source",
+        "fileAttachments",
+        "linkAssetIds",
+        "customField",
+        "assigneeEmail",
+        "groupName",
+        "resolution",  # GUESS: not in the vendor's PATCH table
+    }
+)
+"""Request fields a PATCH changes; others are ignored (recorded in `patches` all the same)."""
 _HTML_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1><hr>nginx</body></html>"
 
 
@@ -48,6 +86,16 @@ class Call:
 
 
 _CALL = web.RequestKey("call", Call)
+
+
+@dataclass
+class Patch:
+    """One PATCH of a request the fake received (authorized, known request)."""
+
+    request_id: int
+    body: dict[str, Any]
+    refused: str | None = None
+    """The `userMessage` it was refused with, or None if applied."""
 
 
 @dataclass
@@ -76,17 +124,28 @@ class FakeServiceOps:
         expires_in: int = 43199,
         departments: list[str] | None = None,
         locations: list[str] | None = None,
+        statuses: tuple[str, ...] = STATUSES,
+        api_user_name: str = "Automation",
+        api_user_email: str = "automation@example.com",
+        time_zone: tzinfo = UTC,
     ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.username, self.password = username, password
         self.api_keys = set(api_keys)
         self.expires_in = expires_in
         self.departments, self.locations = departments, locations
+        self.statuses = statuses
+        self.api_user_name, self.api_user_email = api_user_name, api_user_email
+        self.time_zone = time_zone
+        """Zone of the display times it writes on conversations (`Wed, Jul 16, 2025 04:33 pm`)."""
         self.latency = 0.0
         """Seconds every API call (not the token call) waits before being processed."""
         self.calls: list[Call] = []
         self.created: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
+        """Conversations added through the API (what the bot posted)."""
+        self.patches: list[Patch] = []
+        self.rules: list[PatchRule] = []
         self.tokens: dict[str, float] = {}
         """Valid access tokens and when they expire (monotonic seconds)."""
         self.token_requests = 0
@@ -97,6 +156,8 @@ class FakeServiceOps:
         self._protocols: set[object] = set()
         self._ids = itertools.count(60)
         self._numbers = itertools.count(40)
+        self._conversation_ids = itertools.count(1)
+        self._conversations: dict[int, list[dict[str, Any]]] = {}
         self._server = LoopbackServer(shutdown_timeout=0.2)
         self.url = ""
 
@@ -107,8 +168,12 @@ class FakeServiceOps:
         app.router.add_post("/api/oauth/token", self._token)
         app.router.add_post("/api/v1/request", self._create)
         app.router.add_get("/api/v1/request/{id:\\d+}", self._get)
+        app.router.add_patch("/api/v1/request/{id:\\d+}", self._patch)
         app.router.add_post("/api/v1/request/search/byqual", self._search)
         app.router.add_post("/api/v1/request/{id:\\d+}/conversation", self._note)
+        app.router.add_post(
+            "/api/v1/request/{id:\\d+}/conversation/search/byqual", self._search_conversations
+        )
         await self._server.start(app)
         self.url = self._server.url
 
@@ -158,6 +223,78 @@ class FakeServiceOps:
 
     def calls_of(self, kind: str) -> list[Call]:
         return [call for call in self.calls if call.kind == kind]
+
+    # ------------------------------------------------------------------ the technician's side
+
+    def stored_request(self, request_id: int) -> dict[str, Any]:
+        """The stored request (live: changes show in later answers). KeyError if unknown."""
+        for created in self.created:
+            if created["id"] == request_id:
+                return created
+        raise KeyError(request_id)
+
+    def set_status(
+        self,
+        request_id: int,
+        status: str,
+        *,
+        technician: str | None = None,
+        resolution: str | None = None,
+    ) -> dict[str, Any]:
+        """A technician changes the status (and optionally assigns or resolves) in the portal.
+
+        Sets `statusName`, `technicianName` and `resolution` (both keys GUESS) and moves
+        `updatedTime` on; no rule applies (rules guard the API only).
+        """
+        request = self.stored_request(request_id)
+        request["statusName"] = status
+        if technician is not None:
+            request["technicianName"] = technician
+        if resolution is not None:
+            request["resolution"] = resolution
+        self._touch(request, by=technician or "Technician")
+        return request
+
+    def reply_to_requester(
+        self, request_id: int, text: str, *, by: str = "Sam Lee"
+    ) -> dict[str, Any]:
+        """A technician replies to the requester: a `technician_to_requester` conversation.
+
+        `text` is stored as `<p>…</p>` (escaped), as the portal's editor would, unless it
+        already starts with `<` (taken as HTML). The request's `updatedTime` is left alone:
+        whether a reply moves it on a real server is unknown.
+        """
+        self.stored_request(request_id)
+        details = text if text.lstrip().startswith("<") else f"<p>{html.escape(text)}</p>"
+        email = ".".join(by.lower().split()) + "@example.com"
+        return self._add_conversation(
+            request_id,
+            {"conversationType": "technician_to_requester", "details": details},
+            by=(by, email),
+        )
+
+    def conversations(self, request_id: int) -> list[dict[str, Any]]:
+        """Every conversation of the request, oldest first (live list: tests may edit it)."""
+        return self._conversations.setdefault(request_id, [])
+
+    def add_rule(self, rule: PatchRule) -> None:
+        """Refuse PATCHes: `rule(request, body)` returns a `userMessage` to refuse (HTTP 400)."""
+        self.rules.append(rule)
+
+    def require_resolution_for(self, *statuses: str) -> None:
+        """A tenant rule: moving to one of `statuses` needs a resolution on the request first
+        (one already stored, or a `resolution` in the same PATCH)."""
+        wanted = {status.lower() for status in statuses}
+
+        def rule(request: dict[str, Any], body: dict[str, Any]) -> str | None:
+            target = str(body.get("statusName") or "")
+            if target.lower() not in wanted:
+                return None
+            if str(body.get("resolution") or request.get("resolution") or "").strip():
+                return None
+            return f"Resolution is required to change the status to {target}."
+
+        self.add_rule(rule)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -308,36 +445,140 @@ class FakeServiceOps:
             {"objectList": found[offset : offset + size], "totalCount": len(found)}
         )
 
+    async def _patch(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response(_error("401", "Session has timed out."), status=401)
+        wanted = int(request.match_info["id"])
+        try:
+            stored = self.stored_request(wanted)
+        except KeyError:
+            return web.json_response(_error("404", f"Request {wanted} not found."), status=404)
+        body = request[_CALL].json
+        if not isinstance(body, dict) or not body:
+            return web.json_response(_error("400", "Invalid Input Data."), status=400)
+        patch = Patch(wanted, body)
+        self.patches.append(patch)
+        refused = self._refusal(stored, body)
+        if refused is not None:
+            patch.refused = refused
+            return web.json_response(_error("400", refused), status=400)
+        for key, value in body.items():
+            if key not in PATCHABLE:
+                continue
+            if key == "customField" and isinstance(value, dict):
+                stored["customField"] = {**stored.get("customField", {}), **value}
+            else:
+                stored[key] = value
+        self._touch(stored, by=self.api_user_name)
+        return web.json_response(stored)
+
+    def _refusal(self, stored: dict[str, Any], body: dict[str, Any]) -> str | None:
+        if "subject" in body and not str(body["subject"] or "").strip():
+            return "Subject is required."
+        status = body.get("statusName")
+        if status is not None and status not in self.statuses:
+            return f"Status '{status}' does not exist."
+        for key, known, label in (
+            ("departmentName", self.departments, "Department"),
+            ("locationName", self.locations, "Location"),
+        ):
+            if key in body and known is not None and body[key] not in known:
+                return f"{label} '{body[key]}' does not exist."
+        for rule in self.rules:
+            message = rule(stored, body)
+            if message:
+                return message
+        return None
+
+    def _touch(self, request: dict[str, Any], *, by: str) -> None:
+        """Move `updatedTime` on (strictly, even within one millisecond)."""
+        now = int(time.time() * 1000)
+        request["updatedTime"] = max(now, int(request.get("updatedTime") or 0) + 1)
+        request["updatedByName"] = by
+
     async def _note(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response(_error("401", "Session has timed out."), status=401)
         wanted = int(request.match_info["id"])
         if not any(created["id"] == wanted for created in self.created):
             return web.json_response(_error("404", f"Request {wanted} not found."), status=404)
-        note = {"id": len(self.notes) + 1, "requestId": wanted, **(request[_CALL].json or {})}
-        note["createdTime"] = time.strftime("%a, %b %d, %Y %I:%M %p")
+        body = request[_CALL].json or {}
+        kind = str(body.get("conversationType") or "")
+        if kind.lower() not in CONVERSATION_TYPES:
+            message = f"Conversation type '{kind}' is not valid."
+            return web.json_response(_error("400", message), status=400)
+        if not str(body.get("details") or "").strip():
+            return web.json_response(_error("400", "Details is required."), status=400)
+        note = self._add_conversation(wanted, body, by=(self.api_user_name, self.api_user_email))
         self.notes.append(note)
         return web.json_response(note)
+
+    def _add_conversation(
+        self, request_id: int, body: dict[str, Any], *, by: tuple[str, str]
+    ) -> dict[str, Any]:
+        """Store a conversation the way the docs show one (times as display strings)."""
+        request = self.stored_request(request_id)
+        stamp = display_time(datetime.now(self.time_zone))
+        conversation = {
+            "subject": f"[{request['name']}]: {request.get('subject', '')}",
+            "conversationState": "published",
+            "emailIds": [],
+            "ccEmailIds": [],
+            "fileAttachments": [],
+            "updatable": True,
+            "deletable": True,
+            **body,
+            "id": next(self._conversation_ids),
+            "requestId": request_id,
+            "createdByName": by[0],
+            "createdByEmail": by[1],
+            "createdTime": stamp,
+            "updatedTime": stamp,
+        }
+        self.conversations(request_id).append(conversation)
+        return conversation
+
+    async def _search_conversations(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response(_error("401", "Session has timed out."), status=401)
+        wanted = int(request.match_info["id"])
+        if not any(created["id"] == wanted for created in self.created):
+            return web.json_response(_error("404", f"Request {wanted} not found."), status=404)
+        offset = int(request.query.get("offset", 0))
+        size = int(request.query.get("size", 25))
+        found = [
+            item
+            for item in self.conversations(wanted)
+            if _conversation_matches(item, request[_CALL].json)
+        ]
+        return web.json_response(
+            {"objectList": found[offset : offset + size], "totalCount": len(found)}
+        )
 
 
 def _kind_of(request: web.Request) -> str:
     path = request.path
     if path == "/api/oauth/token":
         return "token"
+    if path.endswith("/conversation/search/byqual"):
+        return "conversations"
     if path.endswith("/search/byqual"):
         return "search"
     if path.endswith("/conversation"):
         return "note"
+    if request.method == "PATCH":
+        return "update"
     return "create" if request.method == "POST" else "get"
 
 
 def _matches(item: dict[str, Any], body: Any) -> bool:
-    """Supports `equal`/`contains` quals on `request.subject` and `request.requesterEmail`."""
+    """Supports `equal`/`contains` quals on `request.subject`, `request.requesterEmail` and
+    `request.name`; like a lenient server, all ignore case."""
     quals = (body or {}).get("qualDetails", {}).get("quals", [])
     for qual in quals:
         key = qual.get("leftOperand", {}).get("key", "").removeprefix("request.")
         value = qual.get("rightOperand", {}).get("value", {}).get("value")
-        if key not in ("subject", "requesterEmail") or not isinstance(value, str):
+        if key not in ("subject", "requesterEmail", "name") or not isinstance(value, str):
             continue
         actual = str(item.get(key, ""))
         if qual.get("operator") == "equal" and actual.lower() != value.lower():
@@ -345,6 +586,37 @@ def _matches(item: dict[str, Any], body: Any) -> bool:
         if qual.get("operator") == "contains" and value.lower() not in actual.lower():
             return False
     return True
+
+
+def _conversation_matches(conversation: dict[str, Any], body: Any) -> bool:
+    """Honours quals on `.conversation.conversationType`: `equal` (the documented
+    `EnumValueRest` with one type) and `in`/`not_in` (a list of types, any value type)."""
+    quals = (body or {}).get("qualDetails", {}).get("quals", []) if isinstance(body, dict) else []
+    actual = str(conversation.get("conversationType", "")).lower()
+    for qual in quals:
+        if qual.get("leftOperand", {}).get("key") != ".conversation.conversationType":
+            continue
+        value = qual.get("rightOperand", {}).get("value", {}).get("value")
+        values = value if isinstance(value, list) else [value]
+        wanted = {str(one).lower() for one in values}
+        operator = qual.get("operator")
+        if operator in ("equal", "in") and actual not in wanted:
+            return False
+        if operator in ("not_equal", "not_in") and actual in wanted:
+            return False
+    return True
+
+
+def display_time(when: datetime) -> str:
+    """ServiceOps' display format, English whatever the locale: `Wed, Jul 16, 2025 04:33 pm`."""
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    hour = when.hour % 12 or 12
+    half = "pm" if when.hour >= 12 else "am"
+    return (
+        f"{days[when.weekday()]}, {months[when.month - 1]} {when.day:02d}, {when.year} "
+        f"{hour:02d}:{when.minute:02d} {half}"
+    )
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
