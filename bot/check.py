@@ -47,6 +47,9 @@ REQUIRED_SCOPES = (
     "im:history",
     "im:write",
     "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "mpim:history",
 )
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

@@ -112,6 +112,15 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
 
         intakes.append(await create_teams_app(settings, core=core))
         over_http = True
+    from bot.webhook import FollowIntake
+
+    desk = settings.serviceops
+    secret = desk.webhook_secret.get_secret_value() if desk.webhook_secret else None
+    follow = FollowIntake(
+        core.follower, core.serviceops, core.claims, secret=secret, poll_seconds=desk.poll_seconds
+    )
+    intakes.append(follow)
+    over_http = over_http or secret is not None
     port = settings.port if over_http else settings.health_port
     await serve(core, intakes, port=port, host=settings.host)
 
@@ -172,6 +181,7 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_app_token,
         settings.slack_signing_secret,
         settings.teams_app_password,
+        settings.serviceops_webhook_secret,
         settings.serviceops_client_secret,
         settings.serviceops_password,
         settings.serviceops_api_key,

@@ -147,6 +147,11 @@ class ServiceOpsSettings(BaseModel):
     token_path: str
     api_path: str
     source: str | None
+    webhook_secret: SecretStr | None = None
+    poll_seconds: int = 0
+    resolved_status: str = "Resolved"
+    closed_status: str = "Closed"
+    reopened_status: str = "Open"
 
     @property
     def uses_api_key(self) -> bool:
@@ -268,12 +273,32 @@ class Settings(BaseSettings):
     reply_privately: bool = False
     """Announce `/ticket` results only to the person instead of in the channel."""
 
+    serviceops_webhook_secret: SecretStr | None = None
+    """Enables `POST /serviceops/events` (a ServiceOps workflow's "Run Webhook")."""
+    serviceops_poll_seconds: int = Field(default=0, ge=0, le=86400)
+    """Read linked open requests every this many seconds (0: off; the webhook is better)."""
+    serviceops_resolved_status: str = "Resolved"
+    serviceops_closed_status: str = "Closed"
+    serviceops_reopened_status: str = "Open"
+    """Status names as the tenant spells them: "Resolved" asks the requester "Fixed?", whose
+    answer sets the closed or the reopened one."""
+
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
     teams_cloud: TeamsCloud = "public"
     teams_openid_metadata_url: str | None = None
     teams_login_url: str | None = None
+
+    @field_validator("serviceops_webhook_secret")
+    @classmethod
+    def _long_enough_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError(
+                "must be at least 16 characters (it is all that stands between the internet "
+                "and your tickets' threads): generate one, e.g. with `openssl rand -hex 24`"
+            )
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -400,6 +425,11 @@ class Settings(BaseSettings):
             token_path=self.serviceops_token_path,
             api_path=self.serviceops_api_path,
             source=self.serviceops_source,
+            webhook_secret=self.serviceops_webhook_secret,
+            poll_seconds=self.serviceops_poll_seconds,
+            resolved_status=self.serviceops_resolved_status,
+            closed_status=self.serviceops_closed_status,
+            reopened_status=self.serviceops_reopened_status,
         )
 
     @property
@@ -595,6 +625,8 @@ class ChannelDefaults(BaseModel):
     urgency: str | None = None
     impact: str | None = None
     tags: list[str] = Field(default_factory=list)
+    sync_replies: bool = True
+    """Replies in a ticket's thread become conversation entries on the request."""
 
 
 class FormConfig(BaseModel):
@@ -682,6 +714,7 @@ class FormConfig(BaseModel):
             urgency=specific.urgency or self.default_urgency,
             impact=specific.impact or self.default_impact,
             tags=list(specific.tags),
+            sync_replies=specific.sync_replies,
         )
 
 

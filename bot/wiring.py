@@ -16,10 +16,13 @@ from bot.cache import build_cache
 from bot.config import FormConfig, Settings, load_form_config
 from bot.core.claims import Claims
 from bot.core.drafts import StateStore
+from bot.core.follow import Follower, Statuses
 from bot.core.inflight import InFlight
+from bot.core.links import LinkStore
 from bot.core.tickets import TicketService
 from bot.metrics import observe_serviceops
 from bot.serviceops import ApiKey, PasswordGrant, ServiceOpsClient, ServiceOpsError
+from bot.state import build_link_store
 
 log = logging.getLogger("bot.wiring")
 
@@ -36,6 +39,10 @@ class Core:
     tickets: TicketService
     drafts: StateStore
     inflight: InFlight
+    links: LinkStore
+    """Where filed tickets' links to their conversations live (durable)."""
+    follower: Follower
+    """Keeps tickets and their threads in step; surfaces register their messengers."""
     _closed: bool = field(default=False, repr=False)
 
     async def readiness(self) -> dict[str, str]:
@@ -52,16 +59,43 @@ class Core:
         if self._closed:
             return
         self._closed = True
+        await self.follower.aclose()
         await self.serviceops.aclose()
+        await self.links.close()
         await self.cache.close()
 
 
-def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any = None) -> Core:
+def build_core(
+    settings: Settings,
+    *,
+    form: FormConfig | None = None,
+    cache: Any = None,
+    links: LinkStore | None = None,
+) -> Core:
     """Build the shared pieces. Must run inside the event loop that will use them."""
     cache = cache if cache is not None else build_cache(settings.cache.url)
     form = form if form is not None else load_form_config(settings.bot_config)
     serviceops = build_serviceops_client(settings, cache=cache)
     claims = Claims(cache)
+    links = links if links is not None else build_link_store(settings.state.url)
+    desk = settings.serviceops
+    chosen = form
+
+    def sync_replies(platform: str, conversation: str) -> bool:
+        return chosen.defaults_for(conversation, platform=platform).sync_replies  # type: ignore[arg-type]
+
+    follower = Follower(
+        serviceops,
+        links,
+        claims,
+        statuses=Statuses(
+            resolved=desk.resolved_status,
+            closed=desk.closed_status,
+            reopened=desk.reopened_status,
+            finished=frozenset({desk.closed_status}),
+        ),
+        sync_replies=sync_replies,
+    )
     return Core(
         settings=settings,
         form=form,
@@ -73,6 +107,8 @@ def build_core(settings: Settings, *, form: FormConfig | None = None, cache: Any
         ),
         drafts=StateStore(cache),
         inflight=InFlight(),
+        links=links,
+        follower=follower,
     )
 
 

@@ -45,6 +45,8 @@ class PendingTicket(BaseModel):
     """Who wrote the source message, for the description's footer."""
     link: str | None = None
     """Link to the source message, for the description's footer."""
+    requester_email: str | None = None
+    """The requester's e-mail, once looked up (kept with the ticket's link)."""
 
     def filing(self, draft: TicketDraft, *, attempt_id: str) -> PendingTicket:
         """This form submitted with `draft`: its own attempt, or `attempt_id` for a new one."""
@@ -68,8 +70,8 @@ class PendingTicket(BaseModel):
         return self.model_copy(update={"force_new": True, "attempt_id": new_attempt_id()})
 
     def encode(self) -> str:
-        """Compact JSON (defaults left out)."""
-        return self.model_dump_json(exclude_defaults=True)
+        """Compact JSON (defaults left out, and the e-mail, which is looked up again)."""
+        return self.model_dump_json(exclude_defaults=True, exclude={"requester_email"})
 
     @classmethod
     def decode(cls, raw: str) -> PendingTicket | None:
@@ -97,7 +99,8 @@ class StateStore:
         if length(inline) <= limit:
             return inline
         key = KEY_PREFIX + secrets.token_urlsafe(16)
-        await self._cache.set(f"state:{key}", pending.model_dump(mode="json"), ttl=self._ttl)
+        stored = pending.model_dump(mode="json", exclude={"requester_email"})
+        await self._cache.set(f"state:{key}", stored, ttl=self._ttl)
         return key
 
     async def load(self, token: str) -> PendingTicket | None:

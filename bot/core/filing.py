@@ -29,6 +29,7 @@ from bot.core.delivery import (
 )
 from bot.core.drafts import PendingTicket, StateStore
 from bot.core.inflight import InFlight
+from bot.core.links import LinkStore, TicketLink
 from bot.core.model import PLATFORM_NAMES, FiledTicket, Origin
 from bot.core.ports import (
     AlreadyFiled,
@@ -70,6 +71,7 @@ class Filing:
         messenger: the platform's conversations and private routes.
         inflight: work a shutdown waits for.
         reply_privately: commands answer privately instead of in their conversation.
+        links: where each announced ticket's link to its conversation is kept (follow-through).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class Filing:
         messenger: Messenger,
         inflight: InFlight,
         reply_privately: bool = False,
+        links: LinkStore | None = None,
     ) -> None:
         self.tickets = tickets
         self.drafts = drafts
@@ -89,6 +92,7 @@ class Filing:
         self.messenger = messenger
         self.inflight = inflight
         self.reply_privately = reply_privately
+        self.links = links
         self._claims = claims
 
     async def file_and_report(
@@ -104,7 +108,9 @@ class Filing:
         another delivery of the same attempt may be reporting in it too.
         """
         async with self.inflight.track():
-            outcome = await self._file(pending)
+            outcome, email = await self._file(pending)
+            if email is not None:
+                pending = pending.model_copy(update={"requester_email": email})
             return await self._report(pending, outcome, ui=ui, ui_shared=ui_shared)
 
     async def announce(
@@ -128,6 +134,7 @@ class Filing:
             if earlier is not None:
                 await self._claims.hold(key)
             delivery = await self._announce_once(pending, ticket)
+            await self._link(pending, ticket, delivery)
             try:
                 await self._claims.complete(
                     key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL
@@ -159,10 +166,12 @@ class Filing:
 
     # ----------------------------------------------------------------------- steps
 
-    async def _file(self, pending: PendingTicket) -> FiledTicket | Exception:
-        """File the ticket; every way it can end is returned, none raised."""
+    async def _file(self, pending: PendingTicket) -> tuple[FiledTicket | Exception, str | None]:
+        """File the ticket; every way it can end is returned (with the requester's e-mail,
+        once known), none raised."""
         origin = pending.origin
         assert pending.attempt_id is not None
+        email: str | None = None
         try:
             email = await self.directory.email(origin)
             ticket = await self.tickets.file(
@@ -177,7 +186,7 @@ class Filing:
             log.info(
                 "ticket_not_filed", extra={"reason": exc.reason, "attempt": pending.attempt_id}
             )
-            return exc
+            return exc, email
         except TicketError as exc:
             TICKETS_FAILED.labels(platform=origin.platform, reason=exc.reason).inc()
             log.info(
@@ -189,7 +198,7 @@ class Filing:
                     "conversation": origin.conversation,
                 },
             )
-            return exc
+            return exc, email
         except Exception:  # the boundary of background work: log it, tell the person, keep input
             ref = secrets.token_hex(4)
             TICKETS_FAILED.labels(platform=origin.platform, reason="unexpected").inc()
@@ -197,8 +206,8 @@ class Filing:
                 "ticket_failed_unexpectedly",
                 extra={"ref": ref, "platform": origin.platform, "user": origin.user},
             )
-            return TicketError(UNEXPECTED.format(ref=ref), retryable=True)
-        return ticket
+            return TicketError(UNEXPECTED.format(ref=ref), retryable=True), email
+        return ticket, email
 
     async def _report(
         self,
@@ -242,6 +251,22 @@ class Filing:
         return await self._post_private(
             origin, PrivateResult(ticket, where), prefer_direct=where.prefer_direct
         )
+
+    async def _link(self, pending: PendingTicket, ticket: FiledTicket, delivery: Delivery) -> None:
+        """Keep where the ticket lives, so its thread and the request stay in step."""
+        if self.links is None:
+            return
+        announcement = delivery.message if delivery.kind == "public" else None
+        link = TicketLink.for_ticket(
+            ticket,
+            pending.origin,
+            requester_email=pending.requester_email,
+            announcement=announcement,
+        ).model_copy(update={"last_status": ticket.status})
+        try:
+            await self.links.save(link)
+        except Exception:
+            log.exception("link_not_saved", extra={"ticket": ticket.number})
 
     async def _announced_by_other(self, key: str, earlier: Claim) -> Delivery:
         """Where another delivery of this attempt announced the ticket, waiting a little

@@ -76,3 +76,5 @@ class FiledTicket(BaseModel):
     subject: str
     url: str
     """Link to the request in the ServiceOps portal."""
+    status: str | None = None
+    """Its status when it was filed (what the bot has told so far)."""

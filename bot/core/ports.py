@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.delivery import Delivery, InConversation, InThread, Privately
+from bot.core.links import TicketLink
 from bot.core.model import FiledTicket, Origin
 
 # --------------------------------------------------------------------------- what is said
@@ -63,7 +64,32 @@ class Text:
     text: str
 
 
-Notice = TicketAnnouncement | PrivateResult | Failure | AlreadyFiled | Text
+@dataclass(frozen=True)
+class StatusChanged:
+    """A ticket's status changed; `ask` names the requester asked "Fixed?" (Resolved)."""
+
+    link: TicketLink
+    status: str
+    by: str | None = None
+    """Who handles it (the technician, else the group), when ServiceOps says."""
+    resolution: str | None = None
+    """The resolution's text (plain words), for a resolved request."""
+    ask: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskReply:
+    """What a technician wrote to the requester, shown in the ticket's thread."""
+
+    link: TicketLink
+    text: str
+    """Plain words (the entry's HTML turned into text)."""
+    by: str | None = None
+
+
+Notice = (
+    TicketAnnouncement | PrivateResult | Failure | AlreadyFiled | Text | StatusChanged | DeskReply
+)
 """What a `Messenger` posts."""
 
 

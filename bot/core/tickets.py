@@ -284,6 +284,7 @@ class TicketService:
 
     def _filed(self, created: Request, *, fallback_subject: str) -> FiledTicket:
         return FiledTicket(
+            status=created.status_name,
             id=created.id,
             number=created.name or f"#{created.id}",
             subject=created.subject or fallback_subject,

@@ -151,13 +151,16 @@ async def create_app(
             messenger=messenger,
             inflight=core.inflight,
             reply_privately=slack.reply_privately,
+            links=core.links,
         ),
         directory=directory,
         messenger=messenger,
         claims=core.claims,
         cache=core.cache,
+        follower=core.follower,
         view_settle_seconds=view_settle_seconds,
     )
+    core.follower.register("slack", messenger)
     workspace = _Workspace(web_client, token)
 
     async def authorize() -> AuthorizeResult | None:

@@ -9,6 +9,7 @@ from bot.config import FormConfig, Settings
 from bot.core.claims import Claims
 from bot.core.drafts import StateStore
 from bot.core.filing import Filing
+from bot.core.follow import Follower
 from bot.core.inflight import InFlight
 from bot.core.tickets import TicketService
 from bot.slack.directory import SlackDirectory
@@ -27,6 +28,8 @@ class Deps:
     messenger: SlackMessenger
     claims: Claims
     cache: Any
+    follower: Follower
+    """Keeps filed tickets and their threads in step (status changes, replies)."""
     view_settle_seconds: float = 1.0
     """After acking a submission with a view update, wait this long before our own
     `views.update`: Slack applies the ack asynchronously, and an update that overtook it

@@ -18,13 +18,17 @@ from bot.core.delivery import NOWHERE, Delivery, InConversation, InThread
 from bot.core.model import Origin
 from bot.core.ports import (
     AlreadyFiled,
+    DeskReply,
     Failure,
     Notice,
     PrivateResult,
+    StatusChanged,
     Text,
     TicketAnnouncement,
 )
+from bot.core.text import escape
 from bot.slack.api_errors import count_error
+from bot.slack.blocks.follow import build_desk_reply, build_status_message
 from bot.slack.blocks.results import (
     build_already_filed,
     build_failure_message,
@@ -52,8 +56,12 @@ def render(notice: Notice) -> Message:
         )
     if isinstance(notice, AlreadyFiled):
         return build_already_filed(notice.ticket.number, notice.ticket.url, metadata=notice.token)
+    if isinstance(notice, StatusChanged):
+        return build_status_message(notice)
+    if isinstance(notice, DeskReply):
+        return build_desk_reply(notice)
     assert isinstance(notice, Text)
-    return {"text": notice.text}
+    return {"text": escape(notice.text)}
 
 
 class SlackMessenger:

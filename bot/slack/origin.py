@@ -85,6 +85,23 @@ def from_prompt_action(body: dict[str, Any]) -> Origin:
     )
 
 
+def from_button(body: dict[str, Any]) -> Origin:
+    """Whoever pressed a button on one of the bot's messages, to answer them privately."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return Origin(
+        platform="slack",
+        entry="message",
+        workspace=_team(body),
+        user=body["user"]["id"],
+        conversation=channel,
+        thread=message.get("thread_ts") or message.get("ts"),
+        reply_handle=body.get("response_url"),
+    )
+
+
 def permalink(
     workspace_url: str | None, channel_id: str, ts: str, thread_ts: str | None
 ) -> str | None:

@@ -204,13 +204,16 @@ async def create_teams_app(
             directory=directory,
             messenger=messenger,
             inflight=core.inflight,
+            links=core.links,
         ),
         claims=core.claims,
         connector=connector,
         directory=directory,
         messenger=messenger,
+        follower=core.follower,
         answer_within=answer_within,
     )
+    core.follower.register("teams", messenger)
     verifier = ActivityVerifier(
         app_id=teams.app_id,
         issuer=teams.token_issuer,

@@ -9,6 +9,7 @@ from bot.config import FormConfig, TeamsSettings
 from bot.core.claims import Claims
 from bot.core.drafts import PendingTicket, StateStore
 from bot.core.filing import Filing
+from bot.core.follow import Follower
 from bot.core.inflight import InFlight
 from bot.core.tickets import TicketService
 from bot.teams.connector import BotConnector
@@ -30,6 +31,8 @@ class TeamsDeps:
     connector: BotConnector
     directory: TeamsDirectory
     messenger: TeamsMessenger
+    follower: Follower
+    """Keeps filed tickets and their threads in step (status changes, replies)."""
     answer_within: float = 3.5
     """Seconds an invoke waits for filing before it answers "Creating…" (Teams allows 5)."""
     background: set[asyncio.Task[object]] = field(default_factory=set)

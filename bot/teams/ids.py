@@ -21,6 +21,13 @@ EDIT: Final = "ticket_edit"
 FILE_ANYWAY: Final = "ticket_file_anyway"
 """"File a separate ticket" under "Already filed as …" (task/fetch)."""
 
+FIXED: Final = "ticket_fixed"
+""""Yes, close it" under a resolved ticket's status (`Action.Execute` verb)."""
+REOPEN: Final = "ticket_reopen"
+""""No, reopen" under a resolved ticket's status (`Action.Execute` verb)."""
+REQUEST: Final = "request"
+"""Key of a ServiceOps request id in a button's data."""
+
 ACTION: Final = "action"
 """Key of the action name in a button's data."""
 STATE: Final = "state"

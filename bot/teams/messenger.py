@@ -13,13 +13,24 @@ from typing import Any
 
 from bot.core.delivery import NOWHERE, Delivery, InConversation, InThread
 from bot.core.model import Origin
-from bot.core.ports import AlreadyFiled, Failure, Notice, PrivateResult, Text, TicketAnnouncement
+from bot.core.ports import (
+    AlreadyFiled,
+    DeskReply,
+    Failure,
+    Notice,
+    PrivateResult,
+    StatusChanged,
+    Text,
+    TicketAnnouncement,
+)
 from bot.teams.cards.messages import (
     already_filed_card,
     announcement,
     card_message,
+    desk_reply_card,
     failure_card,
     private_result,
+    status_card,
 )
 from bot.teams.connector import BotConnector, ConnectorError
 from bot.teams.markdown import message_text
@@ -43,6 +54,12 @@ def render(notice: Notice) -> Activity:
     if isinstance(notice, AlreadyFiled):
         card = already_filed_card(notice.ticket, state=notice.token)
         return card_message(card, summary=f"Already filed as {notice.ticket.number}")
+    if isinstance(notice, StatusChanged):
+        summary = f"{notice.link.number} is now {notice.status}"
+        return card_message(status_card(notice), summary=summary)
+    if isinstance(notice, DeskReply):
+        summary = f"The service desk replied on {notice.link.number}"
+        return card_message(desk_reply_card(notice), summary=summary)
     assert isinstance(notice, Text)
     return {"type": "message", "textFormat": "xml", "text": message_text(notice.text)}
 

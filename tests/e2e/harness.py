@@ -50,6 +50,7 @@ def make_settings(slack: FakeSlack, desk: FakeServiceOps, **overrides: Any) -> S
         "serviceops_read_timeout": 3.0,
         "serviceops_connect_timeout": 1.0,
         "cache_url": "memory://",
+        "state_url": "sqlite:///:memory:",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -71,6 +71,7 @@ def fake_settings(url: str) -> Settings:
         serviceops_url=url,
         serviceops_api_key="fake-api-key",
         cache_url="memory://",
+        state_url="sqlite:///:memory:",
     )
 
 
@@ -211,11 +212,23 @@ async def test_manifest_bot_events_have_listeners(bot: BotApp) -> None:
     expected = {
         "message.im": (
             event("message", channel_type="im", user="U1", text="hi"),
-            events.handle_direct_message,
+            events.handle_message,
         ),
         "app_mention": (
             event("app_mention", user="U1", text="<@UBOT> hi"),
             events.handle_app_mention,
+        ),
+        "message.channels": (
+            event("message", channel_type="channel", user="U1", text="reply"),
+            events.handle_message,
+        ),
+        "message.groups": (
+            event("message", channel_type="group", user="U1", text="reply"),
+            events.handle_message,
+        ),
+        "message.mpim": (
+            event("message", channel_type="mpim", user="U1", text="reply"),
+            events.handle_message,
         ),
     }
     declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]

@@ -116,8 +116,37 @@ async def _reopen_form(
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+async def handle_fixed(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """ "Yes, close it" under a resolved ticket's status: only its requester may."""
+    await ack()
+    await let_ack_out()
+    await _confirm(body, deps_of(context), fixed=True)
+
+
+async def handle_reopen(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    """ "No, reopen" under a resolved ticket's status: only its requester may."""
+    await ack()
+    await let_ack_out()
+    await _confirm(body, deps_of(context), fixed=False)
+
+
+async def _confirm(body: dict[str, Any], deps: Deps, *, fixed: bool) -> None:
+    value = _value(body)
+    who = origin.from_button(body)
+    if not value.isdigit():
+        return
+    answer = await deps.follower.confirm(int(value), who.user, fixed=fixed)
+    await deps.messenger.post_private(who, Text(answer))
+
+
 def register(app: AsyncApp) -> None:
     app.action(ids.OPEN_FORM_ACTION)(handle_open_form)
     app.action(ids.EDIT_ACTION)(handle_edit)
     app.action(ids.FILE_ANYWAY_ACTION)(handle_file_anyway)
     app.action(ids.RETRY_ACTION)(handle_retry)
+    app.action(ids.FIXED_ACTION)(handle_fixed)
+    app.action(ids.REOPEN_ACTION)(handle_reopen)

@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
+from bot.core.links import ThreadKey
 from bot.core.model import Origin
 from bot.core.text import clean
 from bot.slack import origin as origins
@@ -49,22 +50,51 @@ def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     )
 
 
-async def handle_direct_message(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+async def handle_message(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    """A DM to the bot (a prompt), or a person's reply in a ticket's thread (an entry on the
+    request). Other channel messages are dropped before any call."""
     deps = deps_of(context)
-    if event.get("channel_type") != "im" or not _from_a_person(event, context.get("bot_user_id")):
+    if not _from_a_person(event, context.get("bot_user_id")):
         return
+    in_thread = event.get("thread_ts") not in (None, event.get("ts"))
+    direct = event.get("channel_type") == "im"
+    if not direct and not in_thread:
+        return  # a channel message outside any thread: nothing to follow
     if not await _first_delivery(deps, body):
         return
     raw = message_text(event)
     text = clean(to_plain(raw)).strip()
-    source = origins.from_message_event(event, entry="dm", team_id=body.get("team_id"))
-    in_thread = event.get("thread_ts") not in (None, event.get("ts"))
+    source = origins.from_message_event(
+        event, entry="dm" if direct else "mention", team_id=body.get("team_id")
+    )
+    if in_thread and await _synced_as_reply(deps, source, event, text, context):
+        return  # the conversation goes on in a ticket's thread: the request has it
+    if not direct:
+        return
     if text.lower().strip(" !.") in HELP_WORDS and not in_thread:
         await _post(deps, source, build_help_message())
         return
     if in_thread and await deps.tickets.already_filed(source) is not None:
-        return  # the conversation goes on in a ticket's thread; stay quiet
+        return  # a ticket's thread whose replies are not synced: stay quiet
     await _prompt(deps, source, raw, author=event["user"], context=context)
+
+
+async def _synced_as_reply(
+    deps: Deps, source: Origin, event: dict[str, Any], text: str, context: Any
+) -> bool:
+    """Add a reply in a ticket's thread to its request; whether it was a ticket's thread."""
+    assert source.conversation is not None
+    assert source.thread is not None
+    workspace_url = getattr(context.get("authorize_result"), "url", None)
+    link = origins.permalink(workspace_url, source.conversation, event["ts"], source.thread)
+    return await deps.follower.thread_reply(
+        ThreadKey("slack", source.conversation, source.thread),
+        author=source.user,
+        author_name=await deps.directory.name(source.user),
+        text=text,
+        message_id=str(event["ts"]),
+        link_to_message=link,
+    )
 
 
 async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -120,5 +150,5 @@ async def _post(deps: Deps, source: Origin, message: Message) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(handle_direct_message)
+    app.event("message")(handle_message)
     app.event("app_mention")(handle_app_mention)

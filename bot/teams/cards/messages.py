@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bot.core.delivery import Privately
 from bot.core.model import FiledTicket, TicketDraft
+from bot.core.ports import DeskReply, StatusChanged
 from bot.core.text import first_line, one_line
 from bot.teams import ids
 from bot.teams.cards import Json, as_attachment, card, execute, quote, submit, text_block
@@ -271,3 +272,41 @@ def _card_subject(subject: str) -> str:
 
 def _message_subject(subject: str) -> str:
     return message_text(one_line(subject), limit=SUBJECT_SHOWN) or "(no subject)"
+
+
+# --------------------------------------------------------------------------- follow-through
+
+
+def status_card(notice: StatusChanged) -> Json:
+    """ "INC-12 is now In Progress (Sam Lee)"; a resolved ticket asks its requester."""
+    number = link(notice.link.url, notice.link.number)
+    status = card_text(one_line(notice.status), limit=PLACE_SHOWN)
+    who = f" ({card_text(one_line(notice.by), limit=PLACE_SHOWN)})" if notice.by else ""
+    body = [text_block(f"🔄 **{number}** is now **{status}**{who}")]
+    if notice.resolution:
+        body.append(text_block("**Resolution:**"))
+        body.append(quote(card_text(notice.resolution.strip(), limit=MESSAGE_SHOWN)))
+    buttons: list[Json] = []
+    if notice.ask:
+        body.append(text_block("Is it fixed? (Only the person who filed it can answer.)"))
+        for title, verb in (("Yes, close it", ids.FIXED), ("No, reopen", ids.REOPEN)):
+            buttons.append(
+                {
+                    "type": "Action.Execute",
+                    "title": title,
+                    "verb": verb,
+                    "data": {ids.ACTION: verb, ids.REQUEST: notice.link.request_id},
+                }
+            )
+    return card(body, buttons or None)
+
+
+def desk_reply_card(notice: DeskReply) -> Json:
+    """What a technician wrote to the requester, marked as from the service desk."""
+    number = link(notice.link.url, notice.link.number)
+    who = f" ({card_text(one_line(notice.by), limit=PLACE_SHOWN)})" if notice.by else ""
+    body = [
+        text_block(f"💬 **Service desk**{who} on **{number}**", subtle=True),
+        quote(card_text(notice.text.strip(), limit=MESSAGE_SHOWN) or "(no text)"),
+    ]
+    return card(body)

@@ -165,10 +165,28 @@ async def retry_card(deps: TeamsDeps, activity: Activity) -> Json:
 async def card_action(deps: TeamsDeps, activity: Activity) -> Json:
     """adaptiveCard/action: "Try again" on a failure message; the card replaces it."""
     action = (activity.get("value") or {}).get("action") or {}
+    if action.get("verb") in (ids.FIXED, ids.REOPEN):
+        return await _confirm(deps, activity, action, fixed=action.get("verb") == ids.FIXED)
     if action.get("verb") != ids.RETRY:
         return {"statusCode": 400, "type": "application/vnd.microsoft.error", "value": {}}
     card = await retry_card(deps, {**activity, "value": {"data": action.get("data") or {}}})
     return {"statusCode": 200, "type": CONTENT_TYPE, "value": card}
+
+
+async def _confirm(
+    deps: TeamsDeps, activity: Activity, action: dict[str, Any], *, fixed: bool
+) -> Json:
+    """ "Yes, close it" / "No, reopen" under a resolved ticket: only its requester may. The
+    answer is a message for the person who pressed; the card stays as everyone sees it."""
+    request = (action.get("data") or {}).get(ids.REQUEST)
+    if not isinstance(request, int) or isinstance(request, bool):
+        return {"statusCode": 400, "type": "application/vnd.microsoft.error", "value": {}}
+    answer = await deps.follower.confirm(request, payloads.user_of(activity), fixed=fixed)
+    return {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": answer,
+    }
 
 
 async def _file(deps: TeamsDeps, pending: PendingTicket) -> Outcome | None:

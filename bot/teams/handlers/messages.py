@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
+from bot.core.links import ThreadKey
 from bot.core.model import Origin
 from bot.teams import payloads
 from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
@@ -38,6 +39,8 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
         return  # a redelivery
     text = payloads.message_text(activity, bot_id=bot_id)
     origin = payloads.from_message(activity)
+    if await _synced_as_reply(deps, origin, activity, text):
+        return  # a reply in a ticket's thread: the request has it
     if text.lower().strip(" !.") in HELP_WORDS:
         await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return
@@ -53,6 +56,22 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
     token = await deps.save(pending)
     prompt = card_message(prompt_card(text, state=token), summary="Turn this into a ticket?")
     await _reply(deps, origin, prompt)
+
+
+async def _synced_as_reply(deps: TeamsDeps, origin: Origin, activity: Activity, text: str) -> bool:
+    """A message in a ticket's channel thread (Teams delivers those that mention the bot, or
+    all of them with the ChannelMessage.Read.Group permission) becomes an entry."""
+    root = payloads.conversation_of(activity)[1]
+    if origin.conversation is None or origin.thread is None or root is None:
+        return False  # not a reply inside a thread
+    name = str((activity.get("from") or {}).get("name") or origin.user)
+    return await deps.follower.thread_reply(
+        ThreadKey("teams", origin.conversation, origin.thread),
+        author=origin.user,
+        author_name=name,
+        text=text,
+        message_id=str(activity.get("id") or ""),
+    )
 
 
 async def _reply(deps: TeamsDeps, origin: Origin, activity: Activity) -> None:
