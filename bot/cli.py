@@ -112,15 +112,10 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
 
         intakes.append(await create_teams_app(settings, core=core))
         over_http = True
-    from bot.webhook import FollowIntake
+    from bot.webhook import build_follow_intake
 
-    desk = settings.serviceops
-    secret = desk.webhook_secret.get_secret_value() if desk.webhook_secret else None
-    follow = FollowIntake(
-        core.follower, core.serviceops, core.claims, secret=secret, poll_seconds=desk.poll_seconds
-    )
-    intakes.append(follow)
-    over_http = over_http or secret is not None
+    intakes.append(build_follow_intake(core, settings))
+    over_http = over_http or settings.serviceops.webhook_secret is not None
     port = settings.port if over_http else settings.health_port
     await serve(core, intakes, port=port, host=settings.host)
 

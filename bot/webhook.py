@@ -21,9 +21,13 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.config import Settings
 from bot.core.claims import Claims
 from bot.core.follow import Follower
+from bot.core.links import LinkStoreError
+from bot.server import StartupError
 from bot.serviceops import ServiceOpsClient, ServiceOpsError
+from bot.wiring import Core
 
 log = logging.getLogger("bot.webhook")
 
@@ -55,7 +59,15 @@ class FollowIntake:
         self._pending: set[asyncio.Task[None]] = set()
 
     async def warm_up(self) -> None:
-        """Nothing to learn before taking traffic."""
+        """Open the link store (and migrate its schema) before taking traffic.
+
+        Raises:
+            StartupError: the store cannot be used (unreachable, or a newer schema).
+        """
+        try:
+            await self.follower.links.migrate()
+        except LinkStoreError as exc:
+            raise StartupError(str(exc)) from None
 
     def mount(self, web_app: web.Application) -> None:
         if self._secret is not None:
@@ -133,6 +145,16 @@ class FollowIntake:
                 raise
             except Exception:  # the loop must survive a bad round
                 log.exception("poll_round_failed")
+
+
+def build_follow_intake(core: Core, settings: Settings) -> FollowIntake:
+    """The webhook route (when `SERVICEOPS_WEBHOOK_SECRET` is set) and polling (when
+    `SERVICEOPS_POLL_SECONDS` is), on `core`'s follower."""
+    desk = settings.serviceops
+    secret = desk.webhook_secret.get_secret_value() if desk.webhook_secret else None
+    return FollowIntake(
+        core.follower, core.serviceops, core.claims, secret=secret, poll_seconds=desk.poll_seconds
+    )
 
 
 def _named_request(body: bytes) -> tuple[int | str | None, str | None]:
