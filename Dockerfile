@@ -13,14 +13,19 @@ FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=3000 \
-    HEALTH_PORT=8080
+    HEALTH_PORT=8080 \
+    STATE_URL=sqlite:////home/bot/data/serviceops-bot.sqlite3
 COPY --from=build /install /usr/local
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \
+    && mkdir /home/bot/data && chown bot:bot /home/bot/data
 USER bot
 WORKDIR /home/bot
+# Tickets' links to their threads (follow-through) live here: mount a volume to keep them.
+VOLUME ["/home/bot/data"]
 EXPOSE 3000 8080
-# /healthz is served on PORT in HTTP mode and on HEALTH_PORT in Socket Mode.
+# /healthz is served on PORT when anything is served over HTTP (Slack's HTTP mode, Teams, the
+# ServiceOps webhook) and on HEALTH_PORT with Slack's Socket Mode alone: healthy if either answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, sys, urllib.request; mode_port = os.environ.get('HEALTH_PORT') if os.environ.get('SLACK_APP_TOKEN') else os.environ.get('PORT'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{mode_port}/healthz', timeout=4).status == 200 else 1)"
+    CMD ["python", "-c", "import os, sys, urllib.request\nfor name in ('PORT', 'HEALTH_PORT'):\n    port = os.environ.get(name)\n    try:\n        if port and urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2).status == 200:\n            sys.exit(0)\n    except OSError:\n        pass\nsys.exit(1)"]
 ENTRYPOINT ["serviceops-bot"]
 CMD ["run"]

@@ -6,8 +6,13 @@ that is enough for the instructions we check; nothing is built.
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import socket
+import subprocess
+import sys
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +161,74 @@ def test_dockerignore_excludes_env_and_git() -> None:
     assert ".git" in patterns
     assert ".env.*" in patterns
     assert "!.env" not in patterns
+
+
+def healthcheck_command(final: list[Instruction]) -> list[str]:
+    """The HEALTHCHECK's command in exec form, as Docker runs it."""
+    (check,) = only(final, "HEALTHCHECK")
+    command: list[str] = json.loads(check.args.partition("CMD")[2].strip())
+    return command
+
+
+class Health:
+    """A loopback `/healthz` like the bot's, on a port of its own."""
+
+    def __enter__(self) -> int:
+        handler = type(
+            "Handler",
+            (http.server.BaseHTTPRequestHandler,),
+            {
+                "do_GET": lambda self: (self.send_response(200), self.end_headers()),
+                "log_message": lambda self, *args: None,
+            },
+        )
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return int(self.server.server_address[1])
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("serving", ["PORT", "HEALTH_PORT"])
+def test_the_healthcheck_passes_whichever_port_serves_health(
+    final: list[Instruction], serving: str
+) -> None:
+    """HTTP mode and Teams serve health on PORT, Socket Mode alone on HEALTH_PORT: the same
+    check must pass in every mode (a placeholder SLACK_APP_TOKEN must not mislead it)."""
+    command = healthcheck_command(final)
+    with Health() as port:
+        env = {"PORT": str(closed_port()), "HEALTH_PORT": str(closed_port()), serving: str(port)}
+        env["SLACK_APP_TOKEN"] = "xapp-"
+        result = subprocess.run(
+            [sys.executable, *command[1:]], env=env, capture_output=True, timeout=20, check=False
+        )
+
+    assert command[0] == "python"
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_healthcheck_fails_when_nothing_answers(final: list[Instruction]) -> None:
+    command = healthcheck_command(final)
+    env = {"PORT": str(closed_port()), "HEALTH_PORT": str(closed_port())}
+
+    result = subprocess.run(
+        [sys.executable, *command[1:]], env=env, capture_output=True, timeout=20, check=False
+    )
+
+    assert result.returncode == 1
+
+
+def test_state_lives_in_a_volume_the_bot_user_can_write(final: list[Instruction]) -> None:
+    volumes = [i.args for i in only(final, "VOLUME")]
+    env = " ".join(i.args for i in only(final, "ENV"))
+
+    assert any("/home/bot/data" in volume for volume in volumes)
+    assert "STATE_URL=sqlite:////home/bot/data/" in env
