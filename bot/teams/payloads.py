@@ -131,6 +131,16 @@ def message_text(activity: Activity, *, bot_id: str | None) -> str:
     return _tidy(clean(text))
 
 
+def mentions(activity: Activity, bot_id: str) -> bool:
+    """Whether the message @mentions the bot."""
+    for entity in activity.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("type") == "mention":
+            mentioned = (entity.get("mentioned") or {}).get("id")
+            if isinstance(mentioned, str) and bot_id and _same_bot(mentioned, bot_id):
+                return True
+    return False
+
+
 def draft_from_text(text: str) -> TicketDraft:
     """Subject = the first line that shows something; description = the whole text."""
     return TicketDraft(subject=first_line(text, SUBJECT_MAX), description=text.strip())

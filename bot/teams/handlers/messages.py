@@ -41,6 +41,8 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
     origin = payloads.from_message(activity)
     if await _synced_as_reply(deps, origin, activity, text):
         return  # a reply in a ticket's thread: the request has it
+    if origin.entry != "dm" and not payloads.mentions(activity, bot_id):
+        return  # with ChannelMessage.Read.Group Teams sends every message: answer mentions only
     if text.lower().strip(" !.") in HELP_WORDS:
         await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return

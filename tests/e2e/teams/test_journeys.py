@@ -163,3 +163,18 @@ async def test_where_the_bot_cannot_post_the_number_reaches_the_person_anyway(
     [private] = [c for c in bot.teams.posted(personal) if c.ok]
     assert created["name"] in texts(private.activity)
     assert "couldn't post" in texts(private.activity)
+
+
+async def test_channel_messages_that_do_not_mention_the_bot_get_no_prompt(
+    bot: TeamsHarness,
+) -> None:
+    """With the ChannelMessage.Read.Group permission Teams sends the bot every message of
+    the channel: only those that @mention it are answered."""
+    message = tr.channel_mention("the wifi is down", conversation=tr.channel(), bot=bot.bot)
+    message["entities"] = [e for e in message["entities"] if e.get("type") != "mention"]
+    message["text"] = "the wifi is down"
+
+    assert (await bot.send(message)).status_code == 200
+    await bot.settle()
+
+    assert bot.teams.posted() == []
