@@ -33,6 +33,9 @@ MAX_RENEW_MARGIN = 60.0
 """Renew when less than min(60 s, 10% of the lifetime) remains."""
 DEFAULT_LIFETIME = 3600
 """Assumed lifetime when the server omits `expires_in`."""
+MAX_LIFETIME = 24 * 3600
+"""Longest a token is reused, whatever the server says: a day is plenty, and an absurd
+`expires_in` (2^63-1) would be a TTL Redis refuses, so the token would never be shared."""
 FETCH_LEASE = 10.0
 """Seconds one replica may hold the right to fetch before the others stop waiting for it."""
 LEASE_POLL = 0.05
@@ -109,14 +112,26 @@ def renew_margin(lifetime: float) -> float:
     return min(MAX_RENEW_MARGIN, lifetime * 0.1)
 
 
+def lifetime_of(expires_in: float | None) -> float:
+    """Seconds a token may be reused: `expires_in` clamped to `[0, MAX_LIFETIME]`; an hour
+    when the server does not say; 0 (do not reuse it) when it says 0."""
+    if expires_in is None:
+        return float(DEFAULT_LIFETIME)
+    return min(max(float(expires_in), 0.0), float(MAX_LIFETIME))
+
+
 class TokenCache:
     """The current access token for one identity at one server, shared through `cache`.
 
     `get()` returns a token that is not about to expire, fetching one with `fetch` when needed.
     Concurrent callers wait for a single fetch: within a process through a lock, across
     replicas sharing the cache through a short lease (an atomic `add`) whose holder fetches
-    while the others wait for its token to appear. Cache backend failures (Redis down) fall
-    back to a process-local copy instead of failing the call.
+    while the others wait for its token to appear. When the cache cannot help (Redis down,
+    a write refused, the key evicted) the copy this process fetched is used until it is due
+    for renewal, instead of failing the call or logging in again.
+
+    Lifetimes are clamped to `MAX_LIFETIME`; a token that comes with `expires_in: 0` is used
+    for the call that fetched it and never reused.
 
     The mechanism is not ServiceOps-specific: any OAuth2 token that a grant returns as
     `TokenResponse` can be cached this way (the Teams bot's client-credentials token is).
@@ -235,16 +250,17 @@ class TokenCache:
         return token if isinstance(token, str) and token else None
 
     async def _read(self) -> dict[str, Any] | None:
+        """The shared entry; this process's copy when the cache fails or lacks the key."""
         try:
             entry = await self._cache.get(self.key)
         except Exception:  # noqa: BLE001 (a cache outage must not stop tickets)
             log.warning(f"{self._label}_token_cache_unavailable", extra={"action": "get"})
             return self._local
-        return entry if isinstance(entry, dict) else None
+        return entry if isinstance(entry, dict) else self._local
 
     async def _renew(self) -> str:
         response = await self._fetch()
-        lifetime = float(response.expires_in or DEFAULT_LIFETIME)
+        lifetime = lifetime_of(response.expires_in)
         now = self._clock()
         renew_in = max(lifetime - renew_margin(lifetime), 0.0)
         token = response.access_token.get_secret_value()
