@@ -160,6 +160,8 @@ class TokenCache:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._local: dict[str, Any] | None = None
+        self._failure: tuple[float, Exception] | None = None
+        """When the last fetch failed (monotonic) and how, for the callers waiting on it."""
 
     @classmethod
     def for_grant(
@@ -180,15 +182,27 @@ class TokenCache:
         )
 
     async def get(self) -> str:
-        """A valid access token, from the cache or freshly fetched."""
+        """A valid access token, from the cache or freshly fetched.
+
+        A caller that waited while another's fetch failed gets that failure too, rather
+        than fetching again itself: behind a busy token endpoint, people queued for the
+        token are told at once instead of one full retry period after another.
+        """
         token = await self._fresh_cached()
         if token is not None:
             return token
+        asked = time.monotonic()
         async with self._lock:
             token = await self._fresh_cached()
             if token is not None:
                 return token
-            return await self._renew_once_across_replicas()
+            if self._failure is not None and self._failure[0] >= asked:
+                raise self._failure[1]
+            try:
+                return await self._renew_once_across_replicas()
+            except Exception as exc:
+                self._failure = (time.monotonic(), exc)
+                raise
 
     async def renew(self) -> str:
         """Fetch a new token now, whatever is cached (used by the credentials check)."""

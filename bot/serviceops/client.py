@@ -45,7 +45,13 @@ from bot.serviceops.searches import (
     qual_details,
     subject_equals,
 )
-from bot.serviceops.transport import Observer, Sender, build_http_client, warn_if_plain_http
+from bot.serviceops.transport import (
+    RETRY_WAIT_TOTAL,
+    Observer,
+    Sender,
+    build_http_client,
+    warn_if_plain_http,
+)
 
 __all__ = ["Observer", "ServiceOpsClient"]
 
@@ -100,6 +106,8 @@ class ServiceOpsClient:
         retry_wait_initial: first backoff in seconds (also the jitter bound).
         retry_wait_max: longest backoff between attempts.
         retry_after_max: longest `Retry-After` honoured; a longer one ends retrying.
+        retry_wait_total: longest one call goes on retrying (seconds from its first attempt);
+            a `Retry-After` that would end later ends retrying at once.
         observer: `observer(operation, outcome, seconds)` after each HTTP attempt (metrics).
         display_time_zone: zone of the display-formatted times ServiceOps sends (conversation
             times such as `"Wed, Jul 16, 2025 04:33 pm"` name none); UTC if None. Which zone
@@ -126,6 +134,7 @@ class ServiceOpsClient:
         retry_wait_initial: float = 0.2,
         retry_wait_max: float = 5.0,
         retry_after_max: float = 30.0,
+        retry_wait_total: float = RETRY_WAIT_TOTAL,
         observer: Observer | None = None,
         display_time_zone: tzinfo | None = None,
     ) -> None:
@@ -146,6 +155,7 @@ class ServiceOpsClient:
             wait_initial=retry_wait_initial,
             wait_max=retry_wait_max,
             retry_after_max=retry_after_max,
+            wait_total=retry_wait_total,
             observer=observer,
         )
         self._tokens: TokenCache | None = None

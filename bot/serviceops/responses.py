@@ -32,6 +32,7 @@ API_KEY_HINT = (
     "The API key was refused. Check SERVICEOPS_API_KEY (Admin > Automation > Integrations > "
     "API Integration); it may have been revoked or copied incompletely."
 )
+BUSY = "The service desk is busy right now. Please try again in a minute."
 TOKEN_REFUSED_HINT = (
     "ServiceOps refused a freshly issued token. Check that SERVICEOPS_USERNAME may use the "
     "REST API and that SERVICEOPS_URL points at the server that issued it."
@@ -96,6 +97,7 @@ def error_for_response(response: httpx.Response, *, operation: str) -> ServiceOp
         )
     return ServiceUnavailableError(
         f"{operation}: HTTP {status} ({response.headers.get('content-type', 'no content-type')})",
+        user_message=BUSY if status == 429 else None,
         status=status,
         operation=operation,
     )

@@ -65,16 +65,23 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
-def retry_hook(*, idempotent: bool, max_retry_after: float) -> Callable[[Exception], bool | float]:
+def retry_hook(
+    *, idempotent: bool, max_retry_after: float, deadline: float | None = None
+) -> Callable[[Exception], bool | float]:
     """A stamina backoff hook: False to give up, True to back off, a float to wait that long.
 
     Args:
         idempotent: the call may be repeated (reads, token); otherwise only failures before
             sending are retried.
         max_retry_after: longest server-requested wait honoured; a longer one ends retrying.
+        deadline: `time.monotonic()` after which no attempt starts: a wait that would end
+            later (a long `Retry-After`) ends retrying at once instead of keeping a person
+            waiting for an answer that comes too late anyway.
     """
 
     def hook(exc: Exception) -> bool | float:
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
         if isinstance(exc, BEFORE_SEND):
             return True
         if not idempotent:
@@ -84,7 +91,11 @@ def retry_hook(*, idempotent: bool, max_retry_after: float) -> Callable[[Excepti
         if isinstance(exc, RetryableStatus):
             if exc.retry_after is None:
                 return True
-            return exc.retry_after if exc.retry_after <= max_retry_after else False
+            if exc.retry_after > max_retry_after:
+                return False
+            if deadline is not None and time.monotonic() + exc.retry_after > deadline:
+                return False
+            return exc.retry_after
         return False
 
     return hook

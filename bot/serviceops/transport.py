@@ -28,6 +28,10 @@ LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepaliv
 """At most 50 calls in flight to ServiceOps; more wait their turn for a pooled connection
 (up to the read timeout), so a burst of tickets queues instead of flooding the server."""
 USER_AGENT = "serviceops-bot"
+RETRY_WAIT_TOTAL = 10.0
+"""Seconds one call may spend retrying before it gives up: someone is looking at
+"Creating your ticket…" (and, for the token, everyone else waits behind that call), so a
+desk asking to come back in 30 s gets a "busy, try again" now rather than an answer in 91 s."""
 
 Observer = Callable[[str, str, float], None]
 """`observer(operation, outcome, seconds)`, called after every HTTP attempt."""
@@ -100,6 +104,9 @@ class Sender:
         wait_initial: first backoff in seconds, also the jitter bound.
         wait_max: longest backoff.
         retry_after_max: longest `Retry-After` honoured.
+        wait_total: longest a call goes on retrying, in seconds from its first attempt: no
+            attempt starts later, and a `Retry-After` that would end later ends retrying (a
+            person is waiting; `RETRY_WAIT_TOTAL`).
         observer: told `(operation, outcome, seconds)` after each attempt; its failures are
             logged and ignored.
     """
@@ -112,6 +119,7 @@ class Sender:
         wait_initial: float,
         wait_max: float,
         retry_after_max: float,
+        wait_total: float = RETRY_WAIT_TOTAL,
         observer: Observer | None,
     ) -> None:
         self.http = http
@@ -119,6 +127,7 @@ class Sender:
         self._wait_initial = wait_initial
         self._wait_max = wait_max
         self._retry_after_max = retry_after_max
+        self._wait_total = wait_total
         self._observer = observer
         # Calls beyond the pool's size wait here rather than in httpcore's pool, whose
         # bookkeeping costs grow with every request queued in it.
@@ -157,7 +166,11 @@ class Sender:
         idempotent: bool,
     ) -> httpx.Response:
         """Send with retries; returns the last answer, which may be an error status."""
-        hook = retry_hook(idempotent=idempotent, max_retry_after=self._retry_after_max)
+        hook = retry_hook(
+            idempotent=idempotent,
+            max_retry_after=self._retry_after_max,
+            deadline=time.monotonic() + self._wait_total,
+        )
         try:
             async for attempt in stamina.retry_context(
                 on=hook,
