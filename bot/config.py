@@ -12,9 +12,12 @@ do `Settings`' fields. Code reads it by part through typed, read-only sections:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tomllib
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -30,7 +33,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-README_SETTINGS = "README.md#configuration"
+README_SETTINGS = "the README's Configuration section"
+"""Where settings are described, as a sentence names it: the README (shipped as the package's
+description) has a section "Configuration"; a `README.md#…` path means nothing to someone who
+installed the package."""
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 DEFAULT_PRIORITIES = ("Low", "Medium", "High", "Urgent")
 DEFAULT_URGENCIES = ("Low", "Medium", "High", "Urgent")
@@ -306,7 +314,13 @@ class Settings(BaseSettings):
         if value is None:
             return None
         token = value.get_secret_value()
-        if not token.startswith("xoxb-") or token == "xoxb-":
+        if token == "xoxb-":
+            raise ValueError(
+                "is still the placeholder xoxb- from .env.example: paste the Bot User OAuth "
+                "Token (xoxb-…) from your Slack app's OAuth & Permissions page, or leave it "
+                "empty to run without Slack"
+            )
+        if not token.startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
         return value
 
@@ -354,6 +368,15 @@ class Settings(BaseSettings):
                 "redis://host:6379/0 (shared by replicas)"
             )
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        level = "WARNING" if level == "WARN" else level
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("serviceops_ca_bundle", "bot_config")
     @classmethod
@@ -578,6 +601,63 @@ def _credentials_problem(values: Settings | _CrossField) -> str | None:
     )
 
 
+def proxy_for(url: str, *, slack: bool = False) -> str | None:
+    """The proxy outbound calls to `url` go through, or None when they go direct.
+
+    The bot honours the usual variables on purpose, as its HTTP clients read them. ServiceOps
+    and Teams calls (httpx): `HTTPS_PROXY` (`HTTP_PROXY` for http:// URLs, else `ALL_PROXY`),
+    except for the hosts in `NO_PROXY`. Slack calls (`slack=True`; slack_sdk, Web API and
+    Socket Mode): `HTTPS_PROXY`, else `HTTP_PROXY`, for every URL (slack_sdk does not read
+    `NO_PROXY`). The proxy is returned without any user name or password in it, so it can be
+    shown.
+    """
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if slack:
+        proxy = proxies.get("https") or proxies.get("http")
+    else:
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
+        if proxy and _no_proxy(parts.hostname or "", proxies.get("no", "")):
+            return None
+    return _proxy_shown(proxy) if proxy else None
+
+
+def _proxy_shown(proxy: str) -> str:
+    """A proxy URL without its user name and password."""
+    parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    with contextlib.suppress(ValueError):  # a port that is not a number is left out
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def describe_proxy() -> str:
+    """The proxy settings in effect, as `check` reports them (without credentials)."""
+    proxies = urllib.request.getproxies_environment()
+    shown = [
+        f"{name} {_proxy_shown(proxies[key])}"
+        for name, key in (("HTTPS_PROXY", "https"), ("HTTP_PROXY", "http"), ("ALL_PROXY", "all"))
+        if proxies.get(key)
+    ]
+    if not shown:
+        return "no proxy (HTTPS_PROXY not set)"
+    if proxies.get("no"):
+        shown.append(f"NO_PROXY {proxies['no']}")
+    return "proxy: " + ", ".join(shown)
+
+
+def _no_proxy(host: str, no_proxy: str) -> bool:
+    """`host` is listed in `NO_PROXY` (`*`, the host, or a domain it is in)."""
+    host = host.lower()
+    for entry in no_proxy.split(","):
+        name = entry.strip().lower().lstrip(".")
+        if name == "*" or (name and (host == name or host.endswith("." + name))):
+            return True
+    return False
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one `ConfigError` with every problem:
     chat surfaces first, then each setting, then ServiceOps credentials."""
@@ -607,9 +687,47 @@ def _describe(exc: ValidationError) -> list[str]:
         if error["type"] == "missing":
             problems.append(f"{name} is not set (see {README_SETTINGS}).")
         else:
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{name} {message} (see {README_SETTINGS}).")
+            problems.append(f"{name} {_wording(name, error)} (see {README_SETTINGS}).")
     return problems
+
+
+_PORTS = {"PORT": (1, 65535), "HEALTH_PORT": (0, 65535)}
+_NUMBER_BOUNDS = {
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+}
+_PARSING = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+}
+
+
+def _wording(name: str, error: Any) -> str:
+    """The project's own sentence for pydantic's common errors ("Input should be less than or
+    equal to 65535" → "must be a port number from 1 to 65535"); a validator's own message as
+    it is."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if name in _PORTS and (kind in _NUMBER_BOUNDS or kind in _PARSING):
+        low, high = _PORTS[name]
+        return f"must be a port number from {low} to {high}"
+    if kind in _NUMBER_BOUNDS:
+        key, words = _NUMBER_BOUNDS[kind]
+        bound = ctx.get(key)
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        return f"must be {words} {bound}"
+    if kind in _PARSING:
+        return _PARSING[kind]
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if choices:
+            return f"must be one of {', '.join(choices)}"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 # --------------------------------------------------------------------------- form config

@@ -16,6 +16,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -27,6 +28,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.config import FormConfig, Settings
 from bot.core.filing import Filing
+from bot.server import StartupError
+from bot.slack.api_errors import slack_error
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.error_handler import error_handler
@@ -56,9 +59,19 @@ class BotApp:
         """Ask Slack now what listeners would otherwise learn on the first request.
 
         Servers call this before taking traffic, so no Slack call happens between a
-        person's first `/ticket` and `views.open`, nor before the first acks.
+        person's first `/ticket` and `views.open`, nor before the first acks. Slack out of
+        reach is no reason not to start (requests ask again); a bot token Slack refuses is.
+
+        Raises:
+            StartupError: Slack refused SLACK_BOT_TOKEN (`invalid_auth`, `account_inactive`,
+                `token_revoked`): no request could ever be answered.
         """
-        await self._workspace.authorization()
+        if await self._workspace.authorization() is None:
+            refusal = self._workspace.refusal
+            if refusal in TOKEN_REFUSALS:
+                raise StartupError(
+                    f"Slack refused SLACK_BOT_TOKEN ({refusal}): {TOKEN_REFUSALS[refusal]}"
+                )
 
     def mount(self, web_app: web.Application) -> None:
         """Serve Slack's HTTP mode: `POST /slack/events`, signature checked first
@@ -89,6 +102,8 @@ class BotApp:
             await asyncio.wait_for(self.web_client.auth_test(), 10)
         except TimeoutError:
             return {"slack": "timed out"}
+        except SlackApiError as exc:
+            return {"slack": slack_error(exc)}  # what Slack said: invalid_auth, …
         except Exception as exc:  # noqa: BLE001 (any failure means not ready; say which kind)
             return {"slack": type(exc).__name__}
         return {"slack": "ok"}
@@ -169,14 +184,22 @@ async def create_app(
         return await workspace.authorization()
 
     signing_secret = slack.signing_secret
-    app = AsyncApp(
-        client=bolt_client,
-        authorize=authorize,  # type: ignore[arg-type]  # None: see authorize
-        signing_secret=signing_secret.get_secret_value() if signing_secret else "unused",
-        # Socket Mode requests are not signed; Bolt skips verification for them.
-        request_verification_enabled=True,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    # Bolt reads SLACK_BOT_TOKEN from the environment when given no token, then warns that it
+    # is unused because a client is given: true and intended (the client is tokenless,
+    # `authorize` gives each request the token), so that one warning is dropped.
+    bolt_log.addFilter(_drop_token_unused_warning)
+    try:
+        app = AsyncApp(
+            client=bolt_client,
+            authorize=authorize,  # type: ignore[arg-type]  # None: see authorize
+            signing_secret=signing_secret.get_secret_value() if signing_secret else "unused",
+            # Socket Mode requests are not signed; Bolt skips verification for them.
+            request_verification_enabled=True,
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.removeFilter(_drop_token_unused_warning)
 
     async def inject_deps(context: Any, next: Any) -> None:
         context["deps"] = deps
@@ -196,6 +219,21 @@ async def create_app(
     )
 
 
+TOKEN_REFUSALS = {
+    "invalid_auth": "copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & "
+    "Permissions page.",
+    "account_inactive": "the app was uninstalled or its bot user deactivated: reinstall the app "
+    "to the workspace and copy the new Bot User OAuth Token.",
+    "token_revoked": "reinstall the app to the workspace and copy the new Bot User OAuth Token "
+    "(OAuth & Permissions page).",
+}
+"""`auth.test` errors that mean the bot token will never work, and the fix for each."""
+
+
+def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
+    return warning_client_prioritized_and_token_skipped() not in record.getMessage()
+
+
 class _Workspace:
     """The one workspace the bot serves, as Bolt's `authorize` hook: `auth.test` once per
     process (at warm-up), its answer (ids, and the workspace URL for permalinks) reused
@@ -206,6 +244,8 @@ class _Workspace:
         self._token = token
         self._result: AuthorizeResult | None = None
         self._lock = asyncio.Lock()
+        self.refusal: str | None = None
+        """Slack's error code when it refused the last `auth.test` (`invalid_auth`, …)."""
 
     async def authorization(self) -> AuthorizeResult | None:
         """Slack's answer for the bot token, or None when Slack could not be asked."""
@@ -215,9 +255,15 @@ class _Workspace:
             if self._result is None:
                 try:
                     response: AsyncSlackResponse = await self._client.auth_test()
-                except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                except SlackApiError as exc:
+                    self.refusal = slack_error(exc)
+                    log.warning("workspace_url_unknown", extra={"error": self.refusal})
+                    return None
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    self.refusal = None
                     log.warning("workspace_url_unknown", extra={"error": type(exc).__name__})
                     return None
+                self.refusal = None
                 self._result = AuthorizeResult.from_auth_test_response(
                     auth_test_response=response, bot_token=self._token
                 )

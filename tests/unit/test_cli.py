@@ -20,7 +20,7 @@ NO_SURFACE = (
     "No chat surface is configured: set SLACK_BOT_TOKEN to the Slack app's Bot User OAuth Token "
     "(xoxb-…) to run in Slack, or set TEAMS_APP_ID to the bot's Entra app registration id "
     "(with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID) to run in Microsoft Teams "
-    "(see README.md#configuration)."
+    "(see the README's Configuration section)."
 )
 
 BIN = Path(sys.executable).parent
@@ -63,7 +63,7 @@ def test_missing_settings_exit_2_listing_every_one(
     assert "Traceback" not in result.stderr
     assert f"  - {NO_SURFACE}" in result.stderr.splitlines()
     assert "SERVICEOPS_URL is not set" in result.stderr
-    assert "README.md" in result.stderr
+    assert "the README's Configuration section" in result.stderr
     assert result.stdout == ""
 
 
@@ -84,7 +84,8 @@ def test_no_chat_surface_exits_2_naming_slack_and_its_leftovers(
     assert result.stderr.splitlines()[1:3] == [
         f"  - {NO_SURFACE}",
         "  - SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not, so Slack is not configured and "
-        "it would be ignored: set SLACK_BOT_TOKEN too, or remove it (see README.md#configuration).",
+        "it would be ignored: set SLACK_BOT_TOKEN too, or remove it (see the README's "
+        "Configuration section).",
     ]
     assert "secretpart" not in result.stderr + result.stdout
 
@@ -101,7 +102,7 @@ def test_http_mode_without_signing_secret_exits_2(entry: list[str], tmp_path: Pa
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "SLACK_SIGNING_SECRET is required in HTTP mode" in result.stderr
-    assert "README.md" in result.stderr
+    assert "the README's Configuration section" in result.stderr
     assert "secretpart" not in result.stderr + result.stdout
 
 
@@ -148,7 +149,7 @@ def test_check_with_missing_settings_exits_1_with_cross_lines(
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert f"✗ {NO_SURFACE}" in lines
-    assert "✗ SERVICEOPS_URL is not set (see README.md#configuration)." in lines
+    assert "✗ SERVICEOPS_URL is not set (see the README's Configuration section)." in lines
     assert lines[-1] == "Some checks failed."
     assert not any(line.startswith("✓") for line in lines)
 
@@ -246,7 +247,7 @@ def test_teams_package_without_teams_app_id_exits_2(entry: list[str], tmp_path: 
     assert result.stderr.splitlines() == [
         f"{TEAMS_PACKAGE}: set TEAMS_APP_ID to the bot's Entra app registration id (with "
         "TEAMS_APP_PASSWORD and TEAMS_TENANT_ID): the package is made for that app "
-        "(see README.md#configuration)."
+        "(see the README's Configuration section)."
     ]
     assert result.stdout == ""
     assert list(tmp_path.glob("*.zip")) == []

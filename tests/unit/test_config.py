@@ -32,7 +32,7 @@ from bot.config import (
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-SEE = "(see README.md#configuration)."
+SEE = "(see the README's Configuration section)."
 
 _PREFIXES = ("SLACK_", "SERVICEOPS_", "LOG_", "TEAMS_")
 _NAMES = {"CACHE_URL", "BOT_CONFIG", "PORT"} | {name.upper() for name in Settings.model_fields}
@@ -128,7 +128,11 @@ def test_bare_xoxb_placeholder_is_refused() -> None:
     """`.env.example` ships `SLACK_BOT_TOKEN=xoxb-`; left unfilled it is not a token."""
     assert problems(
         slack_bot_token="xoxb-", serviceops_url="https://desk.example.com", serviceops_api_key="k"
-    ) == [f"SLACK_BOT_TOKEN must be a bot token starting with xoxb- {SEE}"]
+    ) == [
+        "SLACK_BOT_TOKEN is still the placeholder xoxb- from .env.example: paste the Bot User "
+        "OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page, or leave it empty "
+        f"to run without Slack {SEE}"
+    ]
 
 
 def test_app_token_without_xapp_prefix_is_refused() -> None:
