@@ -6,15 +6,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
+import logging
+import socket
 import sys
+import urllib.parse
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aiohttp
 
 from bot import __version__
 from bot.config import ConfigError, FormConfig, Settings, load_form_config, load_settings
 from bot.logs import setup_logging
 from bot.teams.package import DEFAULT_FILENAME
 
-README = "README.md"
+if TYPE_CHECKING:
+    from bot.server import Intake
+    from bot.wiring import Core
+
+SETTINGS_HELP = "Settings are described in the README's Configuration section."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
         choices=["socket", "http"],
         help="Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)",
     )
-    commands.add_parser("check", help="check the configuration and both connections")
+    check = commands.add_parser(
+        "check", help="check the settings and every connection, one line each"
+    )
+    check.add_argument(
+        "--mode",
+        choices=["socket", "http"],
+        help="check Slack for this mode (default: the mode `run` would use)",
+    )
     teams_package = commands.add_parser(
         "teams-package",
         help="write the Microsoft Teams app package (manifest and icons) for TEAMS_APP_ID",
@@ -55,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         from bot.check import run_check
 
-        return asyncio.run(run_check())
+        # The report says everything; the modules' own warnings would repeat it.
+        setup_logging("ERROR")
+        return asyncio.run(run_check(mode=args.mode))
     if args.command == "teams-package":
         return _teams_package(args.host, args.output)
     try:
@@ -69,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("serviceops-bot cannot start; fix these settings:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
-        print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
+        print(SETTINGS_HELP, file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
     from bot.server import StartupError
@@ -80,16 +101,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as exc:
         print(f"serviceops-bot cannot start: {exc}", file=sys.stderr)
         return 2
+    except CannotServe as exc:
+        print(f"serviceops-bot cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
-async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
-    """Build core and each configured surface (imported only when configured), then serve.
+class CannotServe(Exception):
+    """Start-up failed for a reason outside the settings' shape (the network, a port taken);
+    the message names it and the fix. Exit status 1, where a settings problem is 2, so a
+    supervisor can retry this one and not that one."""
+
+
+@dataclass
+class Bot:
+    """Everything `run` serves, built from the settings."""
+
+    core: Core
+    intakes: list[Intake]
+    port: int | None
+    port_setting: str
+    """The setting `port` comes from: PORT or HEALTH_PORT."""
+
+
+async def build_bot(settings: Settings, form: FormConfig, mode: str) -> Bot:
+    """Build core and each configured surface (imported only when configured).
 
     HTTP listens on PORT when a surface is called over HTTP (Slack's HTTP mode, Teams);
     with Slack's Socket Mode alone, only the health endpoints listen, on HEALTH_PORT if set.
     """
-    from bot.server import Intake, serve
     from bot.wiring import build_core
 
     core = build_core(settings, form=form)
@@ -116,8 +156,110 @@ async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
 
     intakes.append(build_follow_intake(core, settings))
     over_http = over_http or settings.serviceops.webhook_secret is not None
-    port = settings.port if over_http else settings.health_port
-    await serve(core, intakes, port=port, host=settings.host)
+    if over_http:
+        return Bot(core, intakes, settings.port, "PORT")
+    return Bot(core, intakes, settings.health_port, "HEALTH_PORT")
+
+
+async def _run(settings: Settings, form: FormConfig, mode: str) -> None:
+    """Serve until stopped.
+
+    Raises:
+        StartupError: a surface refused to start (e.g. Slack refused a token).
+        CannotServe: Slack unreachable at start-up, or the port cannot be listened on.
+    """
+    from bot.server import serve
+
+    bot = await build_bot(settings, form, mode)
+    try:
+        await serve(bot.core, bot.intakes, port=bot.port, host=settings.host)
+    except Exception as exc:
+        await _release(bot.intakes)
+        problem = _start_failure(exc, settings, bot)
+        if problem is None:
+            raise
+        raise CannotServe(problem) from None
+
+
+async def _release(intakes: Sequence[Intake]) -> None:
+    """What a failed start leaves open: the server closes each intake, but Socket Mode's
+    client (its own HTTP session and message task) is only let go by `stop()`."""
+    from bot.slack.socket_mode import SocketModeIntake
+
+    for intake in intakes:
+        if isinstance(intake, SocketModeIntake):
+            # Its client logs "The current session () has been abandoned" at INFO on the way:
+            # nothing was connected, so that would only confuse.
+            client_log = intake.handler.client.logger
+            level = client_log.level
+            client_log.setLevel(max(level, logging.WARNING))
+            try:
+                with contextlib.suppress(Exception):
+                    await intake.stop()
+            finally:
+                client_log.setLevel(level)
+
+
+def _start_failure(exc: Exception, settings: Settings, bot: Bot) -> str | None:
+    """One sentence for a start-up failure an admin can fix, or None for anything else."""
+    if isinstance(exc, OSError) and not isinstance(exc, aiohttp.ClientError):
+        return _bind_failure(exc, settings.host, bot)
+    slack = settings.slack
+    if slack is not None and isinstance(exc, aiohttp.ClientError | TimeoutError):
+        return _slack_unreachable(exc, slack.api_url)
+    return None
+
+
+def _bind_failure(exc: OSError, host: str, bot: Bot) -> str | None:
+    where = f"port {bot.port} ({bot.port_setting}) on {host}"
+    fix = f"set {bot.port_setting} to a free port"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is already in use: stop the program listening there (another "
+            f"serviceops-bot?), or {fix}."
+        )
+    if exc.errno == errno.EACCES:
+        return f"{where} may not be listened on by this user: {fix} above 1023."
+    if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
+        return (
+            f"HOST {host} is not an address of this machine: set HOST to 0.0.0.0 (every "
+            "interface), 127.0.0.1 (behind a local proxy) or one of this machine's addresses."
+        )
+    return None
+
+
+def _slack_unreachable(exc: BaseException, api_url: str) -> str:
+    """Slack could not be reached at start-up (Socket Mode needs it to connect at all)."""
+    host = urllib.parse.urlsplit(api_url).hostname or api_url
+    network = f"check DNS, the firewall and the proxy (HTTPS_PROXY) between this host and {host}"
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return (
+            f"the proxy (HTTPS_PROXY) refused the connection to Slack at {api_url} (HTTP "
+            f"{exc.status}): let the proxy allow {host}, or fix HTTPS_PROXY."
+        )
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return (
+            f"the proxy (HTTPS_PROXY) cannot be reached, so neither can Slack at {api_url}: "
+            "fix HTTPS_PROXY, or unset it if this host reaches Slack directly."
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror):
+        return (
+            f"Slack is unreachable: the name {host} cannot be resolved (DNS): {network}, "
+            "and SLACK_API_URL."
+        )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return (
+            f"the TLS certificate of {host} is not trusted: a proxy that inspects TLS needs "
+            "its CA trusted on this host (SSL_CERT_FILE); check SLACK_API_URL."
+        )
+    if isinstance(exc, TimeoutError):
+        return f"Slack did not answer in time at {api_url}: {network}, and SLACK_API_URL."
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        refused = exc.os_error.errno == errno.ECONNREFUSED
+        reason = "connection refused" if refused else (exc.os_error.strerror or "no connection")
+    else:
+        reason = type(exc).__name__
+    return f"Slack is unreachable at {api_url} ({reason}): {network}, and SLACK_API_URL."
 
 
 def _teams_package(host: str | None, output: str) -> int:
@@ -144,13 +286,13 @@ def _teams_package(host: str | None, output: str) -> int:
         print(f"{prog} reads the bot's settings; fix these:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
-        print(f"Settings are described in {README} (section Configuration).", file=sys.stderr)
+        print(SETTINGS_HELP, file=sys.stderr)
         return 2
     if settings.teams is None:
         print(
             f"{prog}: set TEAMS_APP_ID to the bot's Entra app registration id (with "
             "TEAMS_APP_PASSWORD and TEAMS_TENANT_ID): the package is made for that app "
-            "(see README.md#configuration).",
+            "(see the README's Configuration section).",
             file=sys.stderr,
         )
         return 2

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -66,7 +67,9 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        # time.strftime, not datetime's: that one imports a module on each call, which fails
+        # for a line logged while the interpreter shuts down ("--- Logging error ---").
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(record.created))
         fields = " ".join(f"{k}={v}" for k, v in _fields(record).items())
         line = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()} {fields}"
         if record.exc_text:
