@@ -13,8 +13,10 @@ import ssl
 import sys
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
+import aiohttp
 import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,8 +28,10 @@ from bot.config import (
     Settings,
     SlackSettings,
     TeamsSettings,
+    describe_proxy,
     load_form_config,
     load_settings,
+    proxy_for,
 )
 from bot.server import StartupError
 from bot.serviceops import AuthenticationError, ServiceOpsError
@@ -69,6 +73,13 @@ class Check:
     ok: bool
     what: str
     fix: str = ""
+    skipped: bool = False
+    """Not made, because a check it depends on failed (`what` says which): neither a pass nor
+    a failure of its own."""
+
+
+def _skipped(what: str) -> Check:
+    return Check(True, what, skipped=True)
 
 
 async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Check]:
@@ -113,14 +124,17 @@ async def _slack_checks(slack: SlackSettings) -> list[Check]:
             "and copy the new token.",
             "account_inactive": "The app was uninstalled or its bot deactivated: reinstall it.",
         }.get(error, f"Slack answered {error!r}; check SLACK_BOT_TOKEN and SLACK_API_URL.")
-        return [Check(False, "Slack bot token", fix)]
+        return [
+            Check(False, "Slack bot token", fix),
+            _skipped("Slack scopes not checked: they are the bot token's (fix the line above)"),
+        ]
     except Exception as exc:  # noqa: BLE001 (network trouble of any kind is one ✗ line)
         return [
-            Check(
-                False,
-                f"Slack reachable at {slack.api_url}",
-                f"{type(exc).__name__}: check the network, proxy and SLACK_API_URL.",
-            )
+            Check(False, f"Slack reachable at {slack.api_url}", _slack_unreachable(exc, slack)),
+            _skipped(
+                "Slack bot token and scopes not checked: Slack could not be asked (fix the "
+                "line above)"
+            ),
         ]
     team = response.get("team", "?")
     checks = [Check(True, f"Slack bot token valid (workspace {team}, bot {response.get('user')})")]
@@ -152,12 +166,44 @@ async def _app_token_check(slack: SlackSettings) -> Check:
     except StartupError as exc:
         return Check(False, "Slack app-level token (Socket Mode)", str(exc))
     except Exception as exc:  # noqa: BLE001 (network trouble of any kind is one ✗ line)
-        return Check(
-            False,
-            "Slack app-level token (Socket Mode)",
-            f"{type(exc).__name__}: check the network, proxy and SLACK_API_URL.",
-        )
+        return Check(False, "Slack app-level token (Socket Mode)", _slack_unreachable(exc, slack))
     return Check(True, "Slack app-level token accepted (Socket Mode)")
+
+
+def _slack_unreachable(exc: BaseException, slack: SlackSettings) -> str:
+    """Why Slack could not be asked, and what to fix. Slack's client takes HTTPS_PROXY for
+    every Slack call (it does not read NO_PROXY)."""
+    host = urllib.parse.urlsplit(slack.api_url).hostname or slack.api_url
+    proxy = proxy_for(slack.api_url, slack=True)
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        answer = f"HTTP {exc.status} {exc.message}".strip()
+        return _proxy_refused(proxy, host, answer, no_proxy=False)
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return _proxy_unreachable(proxy, host)
+    return f"{type(exc).__name__}: check the network, proxy (HTTPS_PROXY) and SLACK_API_URL."
+
+
+def _proxy_refused(proxy: str | None, host: str, answer: str, *, no_proxy: bool = True) -> str:
+    """A proxy answered instead of the server: it would not (or could not) reach `host`."""
+    via = f"the proxy {proxy} (HTTPS_PROXY)" if proxy else "the proxy (HTTPS_PROXY)"
+    fix = f"Proxy refused: {via} answered {answer} when asked for {host}: allow {host} on it"
+    if no_proxy:
+        return fix + ", or add the host to NO_PROXY if this machine reaches it directly."
+    return fix + ", or fix HTTPS_PROXY."
+
+
+def _proxy_answer(exc: httpx.ProxyError) -> str:
+    """httpx says "502 Bad Gateway" for a proxy's answer to CONNECT."""
+    text = str(exc)
+    return f"HTTP {text}" if text[:3].isdigit() else (text or "an error")
+
+
+def _proxy_unreachable(proxy: str | None, host: str) -> str:
+    via = f"the proxy {proxy} (HTTPS_PROXY)" if proxy else "the proxy (HTTPS_PROXY)"
+    return (
+        f"Cannot connect to {via}, through which {host} is reached: fix HTTPS_PROXY, or unset "
+        "it if this machine needs no proxy."
+    )
 
 
 # --------------------------------------------------------------------------- Teams
@@ -168,7 +214,10 @@ async def _teams_checks(settings: Settings, teams: TeamsSettings) -> list[Check]
     checks = [_teams_settings_check(settings, teams)]
     cache = build_cache("memory://")  # never the shared cache: a check leaves no token behind
     try:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+        # trust_env: HTTPS_PROXY and NO_PROXY apply, as they do to the bot's own client.
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(10.0, connect=5.0), trust_env=True
+        ) as http:
             checks.append(await _teams_token_check(teams, http, cache))
             checks.append(await _teams_keys_check(teams, http))
     finally:
@@ -341,6 +390,11 @@ def _unreachable_fix(exc: BaseException | None, url: str, setting: str) -> str:
     """An unreachable endpoint: TLS, timeout or the network, and the setting that names it."""
     host = urllib.parse.urlsplit(url).netloc
     name = type(exc).__name__ if exc is not None else "no answer"
+    proxy = proxy_for(url)
+    if isinstance(exc, httpx.ProxyError):
+        return _proxy_refused(proxy, host, _proxy_answer(exc))
+    if isinstance(exc, httpx.ConnectError) and proxy is not None:
+        return _proxy_unreachable(proxy, host)
     if isinstance(exc, httpx.ConnectError) and (
         isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper()
     ):
@@ -377,45 +431,18 @@ def _plain_http_elsewhere(url: str) -> bool:
 
 
 async def _serviceops_checks(settings: Settings) -> list[Check]:
-    url = settings.serviceops_url
-    verify: ssl.SSLContext | bool = True
-    if settings.serviceops_ca_bundle is not None:
-        verify = ssl.create_default_context(cafile=str(settings.serviceops_ca_bundle))
-    checks: list[Check] = []
-    try:
-        async with httpx.AsyncClient(
-            verify=verify, timeout=settings.serviceops_connect_timeout
-        ) as http:
-            await http.get(url + "/")
-    except httpx.ConnectError as exc:
-        if isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
-            return [
-                Check(True, f"ServiceOps reachable at {url}"),
-                Check(
-                    False,
-                    "ServiceOps TLS certificate",
-                    "The certificate is not trusted. For a self-signed or internal CA, set "
-                    "SERVICEOPS_CA_BUNDLE to the CA file (PEM).",
-                ),
-            ]
-        return [
-            Check(
-                False,
-                f"ServiceOps reachable at {url}",
-                "Cannot connect: check SERVICEOPS_URL (scheme, host, port) and the firewall.",
+    """Reachable (and its certificate trusted), then the credentials: only tried once the
+    connection works, and when they are not, the report says so and why."""
+    checks = await _serviceops_connection(settings)
+    if not all(check.ok for check in checks):
+        if not any(check.skipped for check in checks):
+            checks.append(
+                _skipped(
+                    "ServiceOps credentials not checked: ServiceOps could not be reached, so "
+                    "they could not be tried (fix the line above, then check again)"
+                )
             )
-        ]
-    except httpx.TimeoutException:
-        return [
-            Check(
-                False,
-                f"ServiceOps reachable at {url}",
-                "No answer in time: check SERVICEOPS_URL and the network.",
-            )
-        ]
-    checks.append(Check(True, f"ServiceOps reachable at {url}"))
-    if url.startswith("https://"):
-        checks.append(Check(True, "ServiceOps TLS certificate verified"))
+        return checks
     client = build_serviceops_client(settings)
     what = "ServiceOps API key accepted" if settings.uses_api_key else "ServiceOps token obtained"
     try:
@@ -436,6 +463,64 @@ async def _serviceops_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+async def _serviceops_connection(settings: Settings) -> list[Check]:
+    """ServiceOps answers at SERVICEOPS_URL, over TLS it trusts (through the proxy, if any)."""
+    url = settings.serviceops_url
+    host = urllib.parse.urlsplit(url).hostname or url
+    reachable = f"ServiceOps reachable at {url}"
+    verify: ssl.SSLContext | bool = True
+    if settings.serviceops_ca_bundle is not None:
+        verify = ssl.create_default_context(cafile=str(settings.serviceops_ca_bundle))
+    try:
+        # trust_env: HTTPS_PROXY and NO_PROXY apply, as they do to the bot's own client.
+        async with httpx.AsyncClient(
+            verify=verify, timeout=settings.serviceops_connect_timeout, trust_env=True
+        ) as http:
+            await http.get(url + "/")
+    except httpx.ConnectError as exc:
+        if isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
+            return [
+                Check(True, reachable),
+                Check(
+                    False,
+                    "ServiceOps TLS certificate",
+                    "The certificate is not trusted. For a self-signed or internal CA, set "
+                    "SERVICEOPS_CA_BUNDLE to the CA file (PEM).",
+                ),
+                _skipped(
+                    "ServiceOps credentials not checked: they are not sent over a connection "
+                    "whose certificate is not trusted (fix the line above, then check again)"
+                ),
+            ]
+        proxy = proxy_for(url)
+        if proxy is not None:
+            return [Check(False, reachable, _proxy_unreachable(proxy, host))]
+        return [
+            Check(
+                False,
+                reachable,
+                "Cannot connect: check SERVICEOPS_URL (scheme, host, port) and the firewall.",
+            )
+        ]
+    except httpx.TimeoutException:
+        return [Check(False, reachable, "No answer in time: check SERVICEOPS_URL and the network.")]
+    except httpx.ProxyError as exc:
+        return [Check(False, reachable, _proxy_refused(proxy_for(url), host, _proxy_answer(exc)))]
+    except httpx.HTTPError as exc:
+        return [
+            Check(
+                False,
+                reachable,
+                f"{type(exc).__name__}: check SERVICEOPS_URL, the network and the proxy "
+                "(HTTPS_PROXY, NO_PROXY).",
+            )
+        ]
+    checks = [Check(True, reachable)]
+    if url.startswith("https://"):
+        checks.append(Check(True, "ServiceOps TLS certificate verified"))
+    return checks
+
+
 def _form_check(settings: Settings) -> Check:
     if settings.bot_config is None:
         return Check(True, "Form configuration: defaults (BOT_CONFIG not set)")
@@ -452,7 +537,8 @@ def _form_check(settings: Settings) -> Check:
 
 def report(results: list[Check], out: TextIO) -> bool:
     for result in results:
-        print(f"{'✓' if result.ok else '✗'} {result.what}", file=out)
+        mark = "–" if result.skipped else "✓" if result.ok else "✗"
+        print(f"{mark} {result.what}", file=out)
         if not result.ok and result.fix:
             print(f"    fix: {result.fix}", file=out)
     ok = all(result.ok for result in results)
@@ -469,4 +555,34 @@ async def run_check(out: TextIO = sys.stdout, *, mode: str | None = None) -> int
             print(f"✗ {problem}", file=out)
         print("Some checks failed.", file=out)
         return 1
-    return 0 if report(await run_checks(settings, mode=mode), out) else 1
+    results = [settings_check(settings, mode), *await run_checks(settings, mode=mode)]
+    return 0 if report(results, out) else 1
+
+
+def settings_check(settings: Settings, mode: str | None = None) -> Check:
+    """What was read, in one line: where from, the surfaces, ServiceOps, state, the proxy."""
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    source = f"{env_file} and the environment" if env_file.is_file() else "the environment"
+    surfaces = []
+    if settings.slack is not None:
+        chosen = settings.mode(mode)
+        surfaces.append("Slack in " + ("Socket Mode" if chosen == "socket" else "HTTP mode"))
+    if settings.teams is not None:
+        surfaces.append("Microsoft Teams")
+    auth = "an API key" if settings.uses_api_key else "a REST client and user (OAuth)"
+    parts = [
+        " and ".join(surfaces),
+        f"ServiceOps {settings.serviceops_url} with {auth}",
+        f"cache {_without_password(settings.cache_url)}",
+        f"links in {_without_password(settings.state_url)}",
+        describe_proxy(),
+    ]
+    return Check(True, f"Settings read from {source}: {'; '.join(parts)}")
+
+
+def _without_password(url: str) -> str:
+    """`redis://:secret@host:6379/0` as `redis://***@host:6379/0`: shown, never echoed."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
