@@ -37,6 +37,7 @@ from bot.serviceops import (
     ServiceOpsClient,
     ServiceOpsError,
     ServiceUnavailableError,
+    TLSError,
     UnexpectedResponseError,
 )
 
@@ -335,6 +336,8 @@ def _as_ticket_error(exc: ServiceOpsError) -> TicketError:
         error.reason = "rejected"
     elif isinstance(exc, ServiceUnavailableError):
         error.reason = "unavailable"
+    elif isinstance(exc, TLSError):
+        error.reason = "tls"
     else:
         error.reason = "unexpected"
     return error

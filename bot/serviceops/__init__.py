@@ -15,6 +15,7 @@ from bot.serviceops.errors import (
     RequestRejectedError,
     ServiceOpsError,
     ServiceUnavailableError,
+    TLSError,
     UnexpectedResponseError,
 )
 from bot.serviceops.models import (
@@ -56,6 +57,7 @@ __all__ = [
     "ServiceOpsClient",
     "ServiceOpsError",
     "ServiceUnavailableError",
+    "TLSError",
     "TokenResponse",
     "UnexpectedResponseError",
     "conversation_type_equals",

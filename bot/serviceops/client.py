@@ -20,6 +20,7 @@ from bot.serviceops.errors import (
     AuthenticationError,
     OutcomeUnknownError,
     ServiceOpsError,
+    TLSError,
     UnexpectedResponseError,
 )
 from bot.serviceops.models import (
@@ -540,6 +541,9 @@ class ServiceOpsClient:
             )
         except AuthenticationError as exc:
             log.error("serviceops_auth_refused", extra={"operation": operation, "hint": str(exc)})
+            raise
+        except TLSError as exc:
+            log.error("serviceops_tls_failed", extra={"operation": operation, "hint": str(exc)})
             raise
         except ServiceOpsError as exc:
             log.warning(

@@ -12,6 +12,9 @@ technical account for logs. Neither ever contains a secret, a token or a request
     │   └── OutcomeUnknownError      a write (create, update, conversation entry) was sent but
     │                                no answer came back: it may or may not have happened;
     │                                check before trying again
+    ├── TLSError                     the server's certificate is not trusted (or TLS failed):
+    │                                not retried, an admin must fix SERVICEOPS_CA_BUNDLE or
+    │                                SERVICEOPS_URL
     └── UnexpectedResponseError      a 2xx answer the client cannot read
 """
 
@@ -26,6 +29,7 @@ __all__ = [
     "RequestRejectedError",
     "ServiceOpsError",
     "ServiceUnavailableError",
+    "TLSError",
     "UnexpectedResponseError",
 ]
 
@@ -141,6 +145,19 @@ class OutcomeUnknownError(ServiceUnavailableError):
         "The service desk did not answer in time, so the ticket may or may not have been "
         "created. Please wait a minute and check before trying again."
     )
+
+
+class TLSError(ServiceOpsError):
+    """No TLS connection could be made: most often a self-signed or internal-CA certificate
+    the bot does not trust (`SERVICEOPS_CA_BUNDLE` unset). Nothing was sent; trying again
+    cannot help until an admin fixes the settings, so it is not retried. `str()` says what to
+    fix, for logs and `check`."""
+
+    default_user_message = (
+        "The bot could not make a secure (TLS) connection to the service desk: its "
+        "certificate is not trusted. Please tell your IT admin."
+    )
+    retryable = False
 
 
 class UnexpectedResponseError(ServiceOpsError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import httpx
@@ -14,9 +15,10 @@ from bot.serviceops.errors import (
     RequestRejectedError,
     ServiceOpsError,
     ServiceUnavailableError,
+    TLSError,
     UnexpectedResponseError,
 )
-from bot.serviceops.retry import BEFORE_SEND, RETRY_STATUSES
+from bot.serviceops.retry import BEFORE_SEND, RETRY_STATUSES, tls_failure
 
 __all__ = ["error_for_response", "error_for_token_response", "error_for_transport", "read_json"]
 
@@ -37,6 +39,25 @@ TOKEN_REFUSED_HINT = (
     "ServiceOps refused a freshly issued token. Check that SERVICEOPS_USERNAME may use the "
     "REST API and that SERVICEOPS_URL points at the server that issued it."
 )
+
+
+TLS_HINT = (
+    "For a self-signed or internal-CA certificate, set SERVICEOPS_CA_BUNDLE to the CA's PEM "
+    "file; check that SERVICEOPS_URL names the host the certificate is for."
+)
+
+
+TLS_FAILED = (
+    "The bot could not make a secure (TLS) connection to the service desk. Please tell your "
+    "IT admin."
+)
+
+
+def _tls_reason(exc: ssl.SSLError) -> str:
+    """`certificate not trusted: self-signed certificate`, or what else failed."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate not trusted: {exc.verify_message or exc.reason}"
+    return str(exc.reason or type(exc).__name__)
 
 
 def read_json(response: httpx.Response, *, operation: str) -> Any:
@@ -147,6 +168,13 @@ def error_for_transport(
 ) -> ServiceOpsError:
     """The error for a request that got no answer; a write sent without answer is ambiguous."""
     kind = type(exc).__name__
+    tls = tls_failure(exc)
+    if tls is not None:  # nothing is sent before the handshake succeeds
+        return TLSError(
+            f"{operation}: TLS failed ({_tls_reason(tls)}). {TLS_HINT}",
+            user_message=None if isinstance(tls, ssl.SSLCertVerificationError) else TLS_FAILED,
+            operation=operation,
+        )
     if not idempotent and not isinstance(exc, BEFORE_SEND):
         return OutcomeUnknownError(
             f"{operation}: sent, then {kind}; it may or may not have been carried out",

@@ -8,6 +8,7 @@ process, so one call never creates two tickets or changes a request twice.
 from __future__ import annotations
 
 import email.utils
+import ssl
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ __all__ = [
     "outcome_of",
     "parse_retry_after",
     "retry_hook",
+    "tls_failure",
 ]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -36,6 +38,18 @@ TRANSIENT: tuple[type[httpx.TransportError], ...] = (
     httpx.NetworkError,
     httpx.RemoteProtocolError,
 )
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind `exc` (an untrusted certificate, a failed handshake), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class RetryableStatus(Exception):
@@ -82,6 +96,8 @@ def retry_hook(
     def hook(exc: Exception) -> bool | float:
         if deadline is not None and time.monotonic() >= deadline:
             return False
+        if tls_failure(exc) is not None:  # the same certificate will fail the same way
+            return False
         if isinstance(exc, BEFORE_SEND):
             return True
         if not idempotent:
@@ -107,6 +123,8 @@ def outcome_of(result: httpx.Response | BaseException) -> str:
         return "ok" if result.is_success else str(result.status_code)
     if isinstance(result, httpx.ConnectTimeout):
         return "connect_timeout"
+    if tls_failure(result) is not None:
+        return "tls_error"
     if isinstance(result, httpx.PoolTimeout):
         return "pool_timeout"
     if isinstance(result, httpx.ConnectError):
