@@ -1,5 +1,6 @@
-"""Command line: `serviceops-bot [run [--mode socket|http]]`, `serviceops-bot check` and
-`serviceops-bot teams-package [--host HOST] [-o FILE]`."""
+"""Command line: `serviceops-bot [run [--mode socket|http]]`, `serviceops-bot check
+[--mode socket|http]`, `serviceops-bot demo` and `serviceops-bot teams-package [--host HOST]
+[-o FILE]`."""
 
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=["socket", "http"],
         help="check Slack for this mode (default: the mode `run` would use)",
     )
+    commands.add_parser(
+        "demo",
+        help="see it work: the bot files one ticket between built-in stand-ins for Slack and "
+        "ServiceOps on this machine (no credentials, no settings)",
+    )
     teams_package = commands.add_parser(
         "teams-package",
         help="write the Microsoft Teams app package (manifest and icons) for TEAMS_APP_ID",
@@ -77,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The report says everything; the modules' own warnings would repeat it.
         setup_logging("ERROR")
         return asyncio.run(run_check(mode=args.mode))
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        setup_logging("WARNING")
+        return asyncio.run(run_demo(sys.stdout))
     if args.command == "teams-package":
         return _teams_package(args.host, args.output)
     try:

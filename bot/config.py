@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import tomllib
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -646,6 +648,22 @@ def describe_proxy() -> str:
     if proxies.get("no"):
         shown.append(f"NO_PROXY {proxies['no']}")
     return "proxy: " + ", ".join(shown)
+
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+
+
+@contextlib.contextmanager
+def proxies_unset() -> Iterator[None]:
+    """For the duration, outbound calls take no proxy (restored after): for the demo, whose
+    every call stays on this machine, where a proxy would only be in the way (slack_sdk sends
+    even loopback calls through HTTPS_PROXY)."""
+    names = [name for base in PROXY_VARIABLES for name in (base, base.lower())]
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _no_proxy(host: str, no_proxy: str) -> bool:
