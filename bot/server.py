@@ -2,10 +2,15 @@
 
 Surfaces ("intakes") are mounted on one aiohttp application: Slack's `POST /slack/events`
 in HTTP mode (Teams' `/api/messages` later), next to `GET /healthz` (the process is up),
-`GET /readyz` (ServiceOps credentials work and every surface can reach its platform) and
-`GET /metrics` (Prometheus). An intake that is not HTTP (Slack's Socket Mode) is started and
-stopped here too. On SIGTERM/SIGINT the server stops taking work, lets tickets being filed
-finish (bounded), then closes every connection.
+`GET /readyz` (ServiceOps answers with the bot's credentials, the shared cache answers, and
+every surface can reach its platform) and `GET /metrics` (Prometheus). Readiness checks cost
+calls to ServiceOps and the platforms, so a result is reused for `READY_CACHE_SECONDS` and one
+check runs at a time: probes arriving meanwhile wait for it (a flood of probes costs one
+check); only cheap live checks (a socket's state) run on every probe.
+
+An intake that is not HTTP (Slack's Socket Mode) is started and stopped here too. On
+SIGTERM/SIGINT the server stops taking work, lets tickets being filed finish (bounded), then
+closes every connection.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -28,6 +33,7 @@ log = logging.getLogger("bot.server")
 DRAIN_SECONDS = 25.0
 """How long shutdown waits for tickets being filed (container runtimes allow ~30 s)."""
 READY_CACHE_SECONDS = 10.0
+"""How long a readiness result is reused (probes usually come every 10 s or so)."""
 
 
 class StartupError(Exception):
@@ -66,22 +72,48 @@ class Intake(Protocol):
         ...
 
 
+class Readiness:
+    """The costly readiness checks of core and every intake, reused for
+    `READY_CACHE_SECONDS` and made one at a time: callers arriving while a check runs wait
+    for it and share its result."""
+
+    def __init__(self, core: Core, intakes: Sequence[Intake]) -> None:
+        self._core = core
+        self._intakes = intakes
+        self._result: dict[str, str] | None = None
+        self._at = 0.0
+        self._running: asyncio.Future[dict[str, str]] | None = None
+
+    async def checks(self) -> dict[str, str]:
+        """Named checks: "ok", or what is wrong."""
+        if self._result is not None and time.monotonic() - self._at <= READY_CACHE_SECONDS:
+            return self._result
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._check())
+        # Shielded: a probe that gives up must not cancel the check the others wait for.
+        return await asyncio.shield(self._running)
+
+    async def _check(self) -> dict[str, str]:
+        try:
+            checks = await self._core.readiness()
+            for intake in self._intakes:
+                checks.update(await intake.readiness())
+            self._result, self._at = checks, time.monotonic()
+            return checks
+        finally:
+            self._running = None
+
+
 def build_web_app(core: Core, intakes: Sequence[Intake]) -> web.Application:
     """The aiohttp application: each intake's routes, and the health endpoints."""
     web_app = web.Application()
-    ready_state: dict[str, Any] = {"at": 0.0, "result": None}
+    readiness = Readiness(core, intakes)
 
     async def healthz(_: web.Request) -> web.StreamResponse:
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.StreamResponse:
-        now = time.monotonic()
-        if ready_state["result"] is None or now - ready_state["at"] > READY_CACHE_SECONDS:
-            checks = await core.readiness()
-            for intake in intakes:
-                checks.update(await intake.readiness())
-            ready_state["result"], ready_state["at"] = checks, now
-        checks = dict(ready_state["result"])
+        checks = dict(await readiness.checks())
         for intake in intakes:
             checks.update(await intake.live_checks())
         ok = all(value == "ok" for value in checks.values())

@@ -26,6 +26,9 @@ from bot.state import build_link_store
 
 log = logging.getLogger("bot.wiring")
 
+READY_TIMEOUT = 10.0
+"""Longest a readiness check waits for ServiceOps."""
+
 
 @dataclass
 class Core:
@@ -46,9 +49,14 @@ class Core:
     _closed: bool = field(default=False, repr=False)
 
     async def readiness(self) -> dict[str, str]:
-        """`{"serviceops": "ok"}`, or what is wrong with ServiceOps in words."""
+        """`{"serviceops": "ok"}`, or what is wrong with ServiceOps in words.
+
+        ServiceOps is asked with the token in use (`ServiceOpsClient.probe`), so a probe never
+        logs in while a valid token is cached; the server reuses the answer for a few seconds
+        and runs one check at a time (`bot.server`).
+        """
         try:
-            await asyncio.wait_for(self.serviceops.check_auth(), 10)
+            await asyncio.wait_for(self.serviceops.probe(), READY_TIMEOUT)
         except ServiceOpsError as exc:
             return {"serviceops": exc.user_message}
         except TimeoutError:

@@ -443,6 +443,17 @@ class ServiceOpsClient:
         """Link to the request in the ServiceOps portal."""
         return self._portal_template.format(base=self.base_url, id=request_id, name=name or "")
 
+    async def probe(self) -> None:
+        """Prove ServiceOps answers the bot, as cheaply as possible (readiness): one small
+        search with the token in use, logging in only when none is cached or the server
+        refused it (never a new token per probe, unlike `check_auth`).
+
+        Raises:
+            AuthenticationError: the credentials are refused.
+            ServiceOpsError: the server could not be asked.
+        """
+        await self.search_requests(size=1)
+
     async def check_auth(self) -> None:
         """Prove the credentials work: a fresh token, or (API key) one small search.
 
