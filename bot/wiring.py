@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ log = logging.getLogger("bot.wiring")
 
 READY_TIMEOUT = 10.0
 """Longest a readiness check waits for ServiceOps."""
+CACHE_READY_TIMEOUT = 2.0
+"""Longest a readiness check waits for Redis to answer PING."""
+REDIS_SCHEMES = frozenset({"redis", "rediss"})
 
 
 @dataclass
@@ -49,19 +53,44 @@ class Core:
     _closed: bool = field(default=False, repr=False)
 
     async def readiness(self) -> dict[str, str]:
-        """`{"serviceops": "ok"}`, or what is wrong with ServiceOps in words.
+        """`{"serviceops": "ok"}`, or what is wrong with ServiceOps in words; with a Redis
+        cache, `"cache"` too (every ticket needs it, so it is down, the bot is not ready).
 
         ServiceOps is asked with the token in use (`ServiceOpsClient.probe`), so a probe never
         logs in while a valid token is cached; the server reuses the answer for a few seconds
         and runs one check at a time (`bot.server`).
         """
+        checks: dict[str, str] = {}
+
+        async def serviceops() -> None:
+            checks["serviceops"] = await self._serviceops_ready()
+
+        async def cache() -> None:
+            checks["cache"] = await self._cache_ready()
+
+        shared = urllib.parse.urlsplit(self.settings.cache.url).scheme in REDIS_SCHEMES
+        await asyncio.gather(serviceops(), *([cache()] if shared else []))
+        return checks
+
+    async def _serviceops_ready(self) -> str:
         try:
             await asyncio.wait_for(self.serviceops.probe(), READY_TIMEOUT)
         except ServiceOpsError as exc:
-            return {"serviceops": exc.user_message}
+            return exc.user_message
         except TimeoutError:
-            return {"serviceops": "timed out"}
-        return {"serviceops": "ok"}
+            return "timed out"
+        return "ok"
+
+    async def _cache_ready(self) -> str:
+        """A PING to Redis: "ok", or the kind of failure (never the URL, which may hold a
+        password)."""
+        try:
+            await asyncio.wait_for(self.cache.raw("ping"), CACHE_READY_TIMEOUT)
+        except TimeoutError:
+            return "Redis timed out"
+        except Exception as exc:  # noqa: BLE001 (any failure means not ready; say which kind)
+            return f"Redis unreachable ({type(exc).__name__})"
+        return "ok"
 
     async def aclose(self) -> None:
         if self._closed:

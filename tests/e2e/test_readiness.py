@@ -2,18 +2,24 @@
 
 Probes are unauthenticated and may come in floods: one readiness check runs at a time and
 its result is reused for a few seconds, and a check uses the ServiceOps token in use rather
-than logging in.
+than logging in. With a Redis cache, Redis is part of readiness: every ticket needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from bot import server
-from tests.e2e.harness import Harness
+from bot.cache import build_cache
+from bot.config import FormConfig
+from tests.e2e.harness import Harness, start_harness, stop_harness
+from tests.fakes.serviceops_api import FakeServiceOps
+from tests.fakes.slack_api import FakeSlack
+from tests.redis_server import RedisServer, running_redis
 
 PROBES = 300
 
@@ -53,3 +59,44 @@ async def test_a_refused_token_makes_a_probe_log_in_again(
 
     assert (await app.http.get(app.url + "/readyz")).status_code == 200
     assert app.desk.token_requests == 2
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, which it may stop."""
+    with running_redis() as redis:
+        yield redis
+
+
+@pytest.fixture
+async def on_redis(
+    slack: FakeSlack, desk: FakeServiceOps, form_config: FormConfig, own_redis: RedisServer
+) -> AsyncIterator[Harness]:
+    url = own_redis.url()
+    app, runner = await start_harness(
+        slack, desk, form_config, cache=build_cache(url), cache_url=url
+    )
+    yield app
+    await stop_harness(app, runner)
+
+
+async def test_readyz_checks_redis_and_says_not_ready_when_it_is_down(
+    on_redis: Harness, own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "READY_CACHE_SECONDS", 0.0)
+    ready = await on_redis.http.get(on_redis.url + "/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"serviceops": "ok", "cache": "ok", "slack": "ok"}
+
+    own_redis.process.kill()
+    own_redis.process.wait(5)
+
+    down = await on_redis.http.get(on_redis.url + "/readyz")
+    assert down.status_code == 503
+    checks = down.json()["checks"]
+    assert checks["cache"].startswith("Redis unreachable")
+    assert checks["serviceops"] == "ok"  # the token this process holds still works
+    assert str(own_redis.port) not in down.text
