@@ -57,6 +57,10 @@ MAYBE_CREATED = (
 )
 
 
+NUMBER_UNKNOWN = "(number not known yet)"
+"""Shown where the ticket number goes when ServiceOps' answer has none (its link is still
+given): never the internal id, which looks like a number but is not the ticket's."""
+
 BAD_EMAIL = (
     "The e-mail address on your chat account isn't one ServiceOps accepts, so I can't name "
     "you as the requester. Please ask your IT admin to check the address on your account."
@@ -284,10 +288,13 @@ class TicketService:
             ) from exc
 
     def _filed(self, created: Request, *, fallback_subject: str) -> FiledTicket:
+        number = created.name.strip()
+        if not number:
+            log.warning("ticket_number_unknown", extra={"request_id": created.id})
         return FiledTicket(
             status=created.status_name,
             id=created.id,
-            number=created.name or f"#{created.id}",
+            number=number or NUMBER_UNKNOWN,
             subject=created.subject or fallback_subject,
             url=self._client.portal_url(created.id),
         )
