@@ -4,6 +4,11 @@ A `PendingTicket` is a draft with its origin and its filing attempt. It travels 
 interaction (a form's metadata, a button's value) when it fits, so it survives a restart of
 an in-memory deployment and any replica can handle the next step; when it does not fit (a
 long description), `StateStore` keeps it in the shared cache and the button carries the key.
+
+A saved draft is cut to what the form can show (`fitted`: the subject to 250 characters, the
+description to 3,000, …), exactly as the forms cut it when they open: a 35,000-character
+message does not keep 35,000 characters in the cache for a week when the form would show
+3,000 of them.
 """
 
 from __future__ import annotations
@@ -13,14 +18,21 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.core.form import DEPARTMENT_MAX, DESCRIPTION_MAX, SUBJECT_MAX, TAGS_SCAN_MAX
 from bot.core.model import Origin, TicketDraft
-from bot.core.text import length
+from bot.core.text import clean, length, one_line, truncate
 
 STATE_TTL = 7 * 24 * 3600
 """How long a stored draft can be brought back (a week)."""
 KEY_PREFIX = "k:"
 INLINE_LIMIT = 2000
 """Longest token handed out by default (a Slack button's value; Teams card data allows more)."""
+
+
+SHORTENED = "\n… (shortened to fit the form)"
+"""Ends a description cut to fit (the forms end it the same way)."""
+NAME_MAX = 250
+"""Longest priority, urgency or impact name kept (the forms offer configured names only)."""
 
 
 def new_attempt_id() -> str:
@@ -90,11 +102,13 @@ class StateStore:
         self._ttl = ttl
 
     async def save(self, pending: PendingTicket, *, limit: int = INLINE_LIMIT) -> str:
-        """A token of at most `limit` characters from which `load` rebuilds `pending`.
+        """A token of at most `limit` characters from which `load` rebuilds `pending`, its
+        draft cut to what the form can show (`fitted`).
 
         Characters are counted in UTF-16 code units (`bot.core.text.length`), so a draft
         full of emoji does not make a token the platform refuses.
         """
+        pending = pending.model_copy(update={"draft": fitted(pending.draft)})
         inline = pending.encode()
         if length(inline) <= limit:
             return inline
@@ -112,3 +126,25 @@ class StateStore:
             return PendingTicket.model_validate_json(token)
         except ValidationError:
             return None
+
+
+def fitted(draft: TicketDraft) -> TicketDraft:
+    """`draft` cut to what the ticket form can show, the way the forms cut it on opening
+    (so a form opened from the saved draft shows exactly what it would have shown)."""
+    department = draft.department
+    if department is not None and length(department) > NAME_MAX:
+        department = truncate(one_line(clean(department)), DEPARTMENT_MAX)
+    return TicketDraft(
+        subject=truncate(one_line(clean(draft.subject)), SUBJECT_MAX),
+        description=truncate(clean(draft.description).strip(), DESCRIPTION_MAX, marker=SHORTENED),
+        priority=_name(draft.priority),
+        urgency=_name(draft.urgency),
+        impact=_name(draft.impact),
+        department=department,
+        tags=[tag for tag in draft.tags[:TAGS_SCAN_MAX] if length(tag) <= DESCRIPTION_MAX],
+    )
+
+
+def _name(value: str | None) -> str | None:
+    """A chosen name; one too long to be any of the form's choices is dropped."""
+    return value if value is None or length(value) <= NAME_MAX else None

@@ -1,0 +1,76 @@
+"""A very long message does not keep its full length in the shared cache for a week: the
+draft saved for its "Create ticket" button is cut to what the form can show (the form shows
+the same as before: the first 3,000 characters, marked as shortened)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from bot.cache import build_cache
+from bot.config import FormConfig
+from bot.core.drafts import STATE_TTL
+from bot.core.form import DESCRIPTION_MAX
+from tests.e2e.harness import (
+    USER,
+    Harness,
+    button_value,
+    initial_values,
+    start_harness,
+    stop_harness,
+)
+from tests.e2e.test_dm_and_mention import OPEN_FORM, prompt_in
+from tests.fakes import slack_requests as sr
+from tests.fakes.serviceops_api import FakeServiceOps
+from tests.fakes.slack_api import FakeSlack
+
+DM_TS = "1700000400.000100"
+LONG = 35_000
+STORED_MAX = 4_000
+"""Bytes a saved draft may take: the form's 3,000 + 250 characters and where it came from."""
+
+
+@pytest.fixture
+async def on_redis(
+    slack: FakeSlack, desk: FakeServiceOps, form_config: FormConfig, redis_url: str
+) -> AsyncIterator[Harness]:
+    app, runner = await start_harness(
+        slack, desk, form_config, cache=build_cache(redis_url), cache_url=redis_url
+    )
+    yield app
+    await stop_harness(app, runner)
+
+
+async def stored_drafts(url: str) -> dict[str, tuple[int, int]]:
+    """Every saved draft in Redis: key -> (bytes, seconds to live)."""
+    client = redis.from_url(url)
+    try:
+        keys = await client.keys("*state:k:*")
+        return {key.decode(): (await client.strlen(key), await client.ttl(key)) for key in keys}
+    finally:
+        await client.aclose()
+
+
+async def test_a_35000_character_dm_stores_only_what_the_form_shows(
+    on_redis: Harness, redis_url: str
+) -> None:
+    words = " ".join(f"word{n}" for n in range(LONG))[:LONG]
+    dm = on_redis.slack.dm_channel(USER)
+    await on_redis.event(sr.dm_event(words, user_id=USER, channel_id=dm, ts=DM_TS))
+    prompt = await prompt_in(on_redis, dm, DM_TS)
+
+    [(size, ttl)] = (await stored_drafts(redis_url)).values()
+    assert size <= STORED_MAX
+    assert 0 < ttl <= STATE_TTL
+
+    # The form opened from it shows what it always showed: the start, marked as shortened.
+    await on_redis.click(
+        OPEN_FORM, button_value(prompt["blocks"], OPEN_FORM), channel=dm, message=prompt
+    )
+    shown = initial_values(await on_redis.opened_view())
+    description = shown["description"] or ""
+    assert len(description) <= DESCRIPTION_MAX
+    assert description.endswith("(shortened to fit the form)")
+    assert description.startswith("word0 word1 word2")
