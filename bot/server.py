@@ -19,7 +19,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from aiohttp import web
@@ -29,6 +29,8 @@ from bot.metrics import REGISTRY
 from bot.wiring import Core
 
 log = logging.getLogger("bot.server")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 DRAIN_SECONDS = 25.0
 """How long shutdown waits for tickets being filed (container runtimes allow ~30 s)."""
@@ -104,9 +106,24 @@ class Readiness:
             self._running = None
 
 
+@web.middleware
+async def quiet_disconnects(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A client that goes away before it has sent its whole request (or while it is being
+    answered) is an everyday event: one DEBUG line, not an ERROR with a traceback. The 400
+    is never read (aiohttp drops it quietly on the dead connection)."""
+    try:
+        return await handler(request)
+    except ConnectionResetError:
+        transport = request.transport
+        if transport is not None and not transport.is_closing():
+            raise  # this client is still there: the reset came from elsewhere, a real failure
+        log.debug("request_abandoned", extra={"path": request.path})
+        return web.Response(status=400)
+
+
 def build_web_app(core: Core, intakes: Sequence[Intake]) -> web.Application:
     """The aiohttp application: each intake's routes, and the health endpoints."""
-    web_app = web.Application()
+    web_app = web.Application(middlewares=[quiet_disconnects])
     readiness = Readiness(core, intakes)
 
     async def healthz(_: web.Request) -> web.StreamResponse:
