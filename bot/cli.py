@@ -33,7 +33,7 @@ SETTINGS_HELP = "Settings are described in the README's Configuration section."
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="serviceops-bot",
-        description="Slack bot that files Motadata ServiceOps requests.",
+        description="Slack and Microsoft Teams bot that files Motadata ServiceOps requests.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command")
