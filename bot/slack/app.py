@@ -35,7 +35,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.error_handler import error_handler
 from bot.slack.listeners import register_all
 from bot.slack.messenger import SlackMessenger
-from bot.slack.requests import compressed, signed_by_slack
+from bot.slack.requests import compressed, signed_by_slack, well_formed
 from bot.wiring import Core, build_core
 
 log = logging.getLogger("bot.slack")
@@ -83,8 +83,11 @@ class BotApp:
         async def slack_events(request: web.Request) -> web.StreamResponse:
             if compressed(request.headers):
                 return web.Response(status=415)
-            if not signed_by_slack(verifier, await request.read(), request.headers):
+            body = await request.read()
+            if not signed_by_slack(verifier, body, request.headers):
                 return web.Response(status=401)
+            if not well_formed(body, request.headers):
+                return web.Response(status=400)  # signed, yet not a payload Bolt can read
             bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(bolt_response)
 

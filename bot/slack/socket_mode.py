@@ -80,4 +80,5 @@ class SocketModeIntake:
         return {"socket_mode": "ok"}
 
     async def aclose(self) -> None:
+        await self.handler.client.close()  # type: ignore[no-untyped-call]  # its own HTTP session
         await self.bot.aclose()
