@@ -17,9 +17,11 @@ from bot.cache import build_cache
 from bot.config import FormConfig, Settings, load_form_config
 from bot.core.claims import Claims
 from bot.core.drafts import StateStore
+from bot.core.filing import Filing
 from bot.core.follow import Follower, Statuses
 from bot.core.inflight import InFlight
 from bot.core.links import LinkStore
+from bot.core.ports import Directory, Messenger
 from bot.core.tickets import TicketService
 from bot.metrics import observe_serviceops
 from bot.serviceops import ApiKey, PasswordGrant, ServiceOpsClient, ServiceOpsError
@@ -91,6 +93,28 @@ class Core:
         except Exception as exc:  # noqa: BLE001 (any failure means not ready; say which kind)
             return f"Redis unreachable ({type(exc).__name__})"
         return "ok"
+
+    def filing(
+        self,
+        platform: str,
+        *,
+        directory: Directory,
+        messenger: Messenger,
+        reply_privately: bool = False,
+    ) -> Filing:
+        """The filing flow for one platform on the shared services; its messenger also
+        posts that platform's follow-through."""
+        self.follower.register(platform, messenger)
+        return Filing(
+            self.tickets,
+            self.claims,
+            self.drafts,
+            directory=directory,
+            messenger=messenger,
+            inflight=self.inflight,
+            reply_privately=reply_privately,
+            links=self.links,
+        )
 
     async def aclose(self) -> None:
         if self._closed:

@@ -27,7 +27,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.config import FormConfig, Settings
-from bot.core.filing import Filing
 from bot.server import StartupError
 from bot.slack.api_errors import slack_error
 from bot.slack.deps import Deps
@@ -161,15 +160,11 @@ async def create_app(
     deps = Deps(
         settings=settings,
         form=core.form,
-        filing=Filing(
-            core.tickets,
-            core.claims,
-            core.drafts,
+        filing=core.filing(
+            "slack",
             directory=directory,
             messenger=messenger,
-            inflight=core.inflight,
             reply_privately=slack.reply_privately,
-            links=core.links,
         ),
         directory=directory,
         messenger=messenger,
@@ -178,7 +173,6 @@ async def create_app(
         follower=core.follower,
         view_settle_seconds=view_settle_seconds,
     )
-    core.follower.register("slack", messenger)
     workspace = _Workspace(web_client, token)
 
     async def authorize() -> AuthorizeResult | None:

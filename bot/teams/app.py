@@ -30,7 +30,6 @@ import httpx
 from aiohttp import web
 
 from bot.config import Settings
-from bot.core.filing import Filing
 from bot.teams import ids
 from bot.teams.auth import ActivityVerifier, SigningKeys, Unauthorized
 from bot.teams.cards.form import dialog_message
@@ -197,15 +196,7 @@ async def create_teams_app(
     deps = TeamsDeps(
         teams=teams,
         form=core.form,
-        filing=Filing(
-            core.tickets,
-            core.claims,
-            core.drafts,
-            directory=directory,
-            messenger=messenger,
-            inflight=core.inflight,
-            links=core.links,
-        ),
+        filing=core.filing("teams", directory=directory, messenger=messenger),
         claims=core.claims,
         connector=connector,
         directory=directory,
@@ -213,7 +204,6 @@ async def create_teams_app(
         follower=core.follower,
         answer_within=answer_within,
     )
-    core.follower.register("teams", messenger)
     verifier = ActivityVerifier(
         app_id=teams.app_id,
         issuer=teams.token_issuer,
