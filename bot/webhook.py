@@ -81,7 +81,10 @@ class FollowIntake:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        await self.follower.idle()
+        # Changes being read finish while the platforms' connections are still open; retries
+        # of a down ServiceOps (seconds to minutes away) are not waited for: the next webhook
+        # call or polling round covers them.
+        await self.follower.aclose()
 
     async def readiness(self) -> dict[str, str]:
         return {}

@@ -46,7 +46,9 @@ REPLY_TTL = 24 * 3600
 RETRY_DELAYS = (2, 5, 10, 30, 60, 120, 300)
 """Seconds between tries of work ServiceOps could not take (it was down)."""
 DEBOUNCE = 0.5
-"""Seconds a change waits for more calls about the same request (one read for a burst)."""
+"""Seconds without another call about a request before it is read (one read for a burst)."""
+DEBOUNCE_MAX = 5.0
+"""Longest a noted change waits for calls to stop (calls that never stop still get reads)."""
 DESK_REPLY_TYPE = "technician_to_requester"
 REQUESTER_REPLY_TYPE = "requestor_to_technician"
 NOTE_TYPE = "note"
@@ -56,6 +58,11 @@ _BREAKS = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- the flow
+
+
+class PostFailed(Exception):
+    """The platform could not take a post now (down, rate limited, unreachable): unlike a
+    refusal, it says nothing about the thread, so the post is tried again later."""
 
 
 @dataclass
@@ -80,8 +87,10 @@ class Follower:
     sync_replies: Callable[[str, str], bool] = lambda platform, conversation: True
     """Whether replies in a conversation become entries (`BOT_CONFIG`'s `sync_replies`)."""
     debounce: float = DEBOUNCE
+    debounce_max: float = DEBOUNCE_MAX
     messengers: dict[str, Messenger] = field(default_factory=dict)
     _scheduled: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    _last_call: dict[int, float] = field(default_factory=dict)
     _retrying: set[asyncio.Task[None]] = field(default_factory=set)
     _again: set[int] = field(default_factory=set)
 
@@ -94,6 +103,7 @@ class Follower:
     def changed(self, request_id: int) -> None:
         """Note that a request changed; it is read back shortly (calls close together cost
         one read; a call during the read makes one more read after it)."""
+        self._last_call[request_id] = asyncio.get_running_loop().time()
         running = self._scheduled.get(request_id)
         if running is not None and not running.done():
             self._again.add(request_id)
@@ -120,34 +130,51 @@ class Follower:
         failures = 0
         try:
             while True:
-                delay = self.debounce if failures == 0 else RETRY_DELAYS[failures - 1]
-                await asyncio.sleep(delay)
+                if failures == 0:
+                    await self._quiet(request_id)
+                else:
+                    await asyncio.sleep(RETRY_DELAYS[failures - 1])
                 self._again.discard(request_id)
                 try:
                     await self.sync(request_id)
                     failures = 0
-                except ServiceOpsError as exc:
+                except (ServiceOpsError, PostFailed) as exc:
                     failures += 1
                     log.warning(
-                        "follow_read_failed",
+                        "follow_post_failed"
+                        if isinstance(exc, PostFailed)
+                        else "follow_read_failed",
                         extra={"request_id": request_id, "error": type(exc).__name__},
                     )
                     if failures > len(RETRY_DELAYS):
                         log.error("follow_gave_up", extra={"request_id": request_id})
                         return
-                    continue  # ServiceOps is down: try again later, nothing is lost
+                    continue  # ServiceOps or the platform is down: try again later
                 except Exception:  # the boundary of background work: log it
                     log.exception("follow_failed", extra={"request_id": request_id})
                 if request_id not in self._again:
                     return
         finally:
             self._scheduled.pop(request_id, None)
+            self._last_call.pop(request_id, None)
+
+    async def _quiet(self, request_id: int) -> None:
+        """Wait until no call about the request came for `debounce` seconds (at most
+        `debounce_max`): a burst longer than `debounce` still costs one read."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.debounce_max
+        while True:
+            wake = min(self._last_call.get(request_id, 0.0) + self.debounce, deadline)
+            if wake <= loop.time():
+                return
+            await asyncio.sleep(wake - loop.time())
 
     async def sync(self, request_id: int) -> bool:
         """Read the request and tell its thread what changed since the last time.
 
         Returns whether the request is linked. Raises `ServiceOpsError` when ServiceOps
-        cannot be read (the caller tries again later: nothing is lost).
+        cannot be read, `PostFailed` when the platform cannot take a post now (the caller
+        tries again later: nothing is lost).
         """
         link = await self.links.get(request_id)
         if link is None or link.broken:
@@ -173,7 +200,12 @@ class Follower:
             resolution=_resolution(request) if ask else None,
             ask=ask,
         )
-        if await self._post(link, notice):
+        try:
+            posted = await self._post(link, notice)
+        except BaseException:
+            await self.claims.release(key)  # not told: the next try tells it
+            raise
+        if posted:
             await self.claims.complete(key, {"status": status}, ttl=TOLD_TTL)
         updated = await self.links.update(link.request_id, last_status=status)
         log.info("status_told", extra={"ticket": link.number, "status": status})
@@ -182,20 +214,30 @@ class Follower:
     async def _tell_desk_replies(self, link: TicketLink) -> None:
         entries = await self.client.conversations(link.request_id, types=[DESK_REPLY_TYPE])
         seen = link.last_conversation_seen or 0
-        for entry in sorted(entries, key=lambda e: e.id):
-            if entry.id <= seen or entry.conversation_type != DESK_REPLY_TYPE:
-                continue
-            key = f"told:reply:{link.request_id}:{entry.id}"
-            if await self.claims.claim(key, ttl=TOLD_TTL) is None:
-                text = html_to_words(entry.details or "")
-                await self._post(link, DeskReply(link, text, by=entry.created_by_name))
-                await self.claims.complete(key, {}, ttl=TOLD_TTL)
-            seen = max(seen, entry.id)
-        if seen != (link.last_conversation_seen or 0):
-            await self.links.update(link.request_id, last_conversation_seen=seen)
+        try:
+            for entry in sorted(entries, key=lambda e: e.id):
+                if entry.id <= seen or entry.conversation_type != DESK_REPLY_TYPE:
+                    continue
+                key = f"told:reply:{link.request_id}:{entry.id}"
+                if await self.claims.claim(key, ttl=TOLD_TTL) is None:
+                    text = html_to_words(entry.details or "")
+                    try:
+                        await self._post(link, DeskReply(link, text, by=entry.created_by_name))
+                    except BaseException:
+                        await self.claims.release(key)  # not told: the next try tells it
+                        raise
+                    await self.claims.complete(key, {}, ttl=TOLD_TTL)
+                seen = max(seen, entry.id)
+        finally:  # what was told stays told, even when a later post failed
+            if seen != (link.last_conversation_seen or 0):
+                await self.links.update(link.request_id, last_conversation_seen=seen)
 
     async def _post(self, link: TicketLink, notice: StatusChanged | DeskReply) -> bool:
-        """Post in the ticket's thread; when refused, mark the link and tell the requester."""
+        """Post in the ticket's thread; when refused, mark the link and tell the requester.
+
+        Raises:
+            PostFailed: the platform could not take it now (try again later).
+        """
         messenger = self.messengers.get(link.platform)
         if messenger is None or link.conversation is None:
             return False
@@ -204,7 +246,11 @@ class Follower:
             if link.thread
             else InConversation(link.conversation, link.endpoint)
         )
-        if await messenger.post_public(where, notice) is not None:
+        try:
+            posted = await messenger.post_public(where, notice)
+        except Exception as exc:  # the platform is down or unreachable, not refusing
+            raise PostFailed(f"{link.platform}: {type(exc).__name__}") from exc
+        if posted is not None:
             return True
         updated = await self.links.update(link.request_id, broken=True)
         if updated is not None and not link.broken:
@@ -311,9 +357,9 @@ class Follower:
             for link in links:
                 try:
                     await self.sync(link.request_id)
-                except ServiceOpsError as exc:
+                except (ServiceOpsError, PostFailed) as exc:
                     log.warning("poll_read_failed", extra={"error": type(exc).__name__})
-                    return read  # ServiceOps is down: the next round tries again
+                    return read  # ServiceOps or the platform is down: the next round tries
                 read += 1
             after = links[-1].request_id
         return read

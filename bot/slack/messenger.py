@@ -43,6 +43,12 @@ log = logging.getLogger("bot.slack.messenger")
 Message = dict[str, Any]
 """`{"text": fallback text, "blocks": [...]}` as built by `bot.slack.blocks`."""
 
+UNAVAILABLE = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+"""Errors by which Slack says it cannot take a call now, not that the conversation refuses
+it: a public post failing so is raised, not reported as refused."""
+
 
 def render(notice: Notice) -> Message:
     """A core notice as a Slack message."""
@@ -72,8 +78,16 @@ class SlackMessenger:
         self._api_url = api_url
 
     async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
+        """The message's ts, or None when Slack refused (not in the channel, archived, …).
+
+        Raises:
+            SlackApiError: Slack cannot take it now (`UNAVAILABLE`); aiohttp's errors when
+                Slack cannot be reached. Neither says anything about the conversation.
+        """
         thread = where.thread if isinstance(where, InThread) else None
-        return await self.post(where.conversation, render(notice), thread=thread)
+        return await self.post(
+            where.conversation, render(notice), thread=thread, raise_unavailable=True
+        )
 
     async def post_private(
         self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
@@ -90,9 +104,15 @@ class SlackMessenger:
         return NOWHERE
 
     async def post(
-        self, channel: str, message: Message, *, thread: str | None = None
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread: str | None = None,
+        raise_unavailable: bool = False,
     ) -> str | None:
-        """Post `message` in `channel` (in `thread`); its ts, or None when Slack refused."""
+        """Post `message` in `channel` (in `thread`); its ts, or None when Slack refused
+        (also when it could not take it now, unless `raise_unavailable`)."""
         try:
             response = await self._client.chat_postMessage(
                 channel=channel,
@@ -104,6 +124,8 @@ class SlackMessenger:
         except SlackApiError as exc:
             error = count_error("chat.postMessage", exc)
             log.warning("post_refused", extra={"channel": channel, "error": error})
+            if raise_unavailable and error in UNAVAILABLE:
+                raise
             return None
         return str(response.get("ts") or "")
 

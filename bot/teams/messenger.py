@@ -40,6 +40,10 @@ log = logging.getLogger("bot.teams.messenger")
 
 Activity = dict[str, Any]
 
+UNAVAILABLE = frozenset({401, 408, 429})
+"""Refusals that are about the bot or the moment, not the conversation (its token, a timeout,
+throttling): a public post refused so is raised, like a 5xx or no answer at all."""
+
 
 def render(notice: Notice) -> Activity:
     """A core notice as a Teams message activity."""
@@ -76,11 +80,24 @@ class TeamsMessenger:
         self._connector = connector
 
     async def post_public(self, where: InThread | InConversation, notice: Notice) -> str | None:
+        """The activity's id, or None when Teams refused (the bot is not in the conversation,
+        it is gone, …).
+
+        Raises:
+            ConnectorError: Teams could not take it now (no answer, 5xx, throttled): that
+                says nothing about the conversation.
+        """
         if not where.endpoint:
             return None
         thread = where.thread if isinstance(where, InThread) else None
         target = in_thread(where.conversation, thread)
-        return await self.post(where.endpoint, target, render(notice))
+        try:
+            return await self._connector.send(where.endpoint, target, render(notice))
+        except ConnectorError as exc:
+            if not exc.refused or exc.status in UNAVAILABLE:
+                raise
+            log.warning("post_refused", extra={"status": exc.status, "code": exc.code})
+            return None
 
     async def post_private(
         self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
