@@ -67,7 +67,9 @@ async def handle_message(body: dict[str, Any], event: dict[str, Any], context: A
     source = origins.from_message_event(
         event, entry="dm" if direct else "mention", team_id=body.get("team_id")
     )
-    if in_thread and await _synced_as_reply(deps, source, event, text, context):
+    bot_user_id = context.get("bot_user_id")
+    words = clean(to_plain(_without_own_mention(raw, bot_user_id))).strip() if bot_user_id else text
+    if in_thread and await _synced_as_reply(deps, source, event, words, context):
         return  # the conversation goes on in a ticket's thread: the request has it
     if not direct:
         return
@@ -134,14 +136,26 @@ async def _prompt(deps: Deps, source: Origin, raw: str, *, author: str, context:
         author=author,
         link=origins.permalink(workspace_url, source.conversation, source.thread, None),
     )
-    existing = await deps.tickets.already_filed(source)
+    existing = await _ticket_of_thread(deps, source)
     if existing is not None:
         token = await deps.drafts.save(pending.model_copy(update={"force_new": True}))
-        message = build_already_filed(existing.number, existing.url, metadata=token)
+        message = build_already_filed(*existing, metadata=token)
         await _post(deps, source, message)
         return
     token = await deps.drafts.save(pending)
     await _post(deps, source, build_intake_prompt(summary=raw, metadata=token))
+
+
+async def _ticket_of_thread(deps: Deps, source: Origin) -> tuple[str, str] | None:
+    """The number and URL of the ticket filed from this thread's message, or announced in
+    this thread (a `/ticket` announcement starts one), if any."""
+    existing = await deps.tickets.already_filed(source)
+    if existing is not None:
+        return existing.number, existing.url
+    assert source.conversation is not None
+    assert source.thread is not None
+    link = await deps.follower.links.by_thread("slack", source.conversation, source.thread)
+    return (link.number, link.url) if link is not None else None
 
 
 async def _post(deps: Deps, source: Origin, message: Message) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
 from bot.core.links import ThreadKey
-from bot.core.model import Origin
+from bot.core.model import FiledTicket, Origin
 from bot.teams import payloads
 from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
 from bot.teams.deps import TeamsDeps
@@ -47,7 +47,7 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
         await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return
     pending = PendingTicket(origin=origin, draft=payloads.draft_from_text(text), author=user)
-    existing = await deps.tickets.already_filed(origin)
+    existing = await deps.tickets.already_filed(origin) or await _ticket_of_thread(deps, origin)
     if existing is not None:
         token = await deps.save(pending.model_copy(update={"force_new": True}))
         card = already_filed_card(existing, state=token)
@@ -74,6 +74,17 @@ async def _synced_as_reply(deps: TeamsDeps, origin: Origin, activity: Activity, 
         text=text,
         message_id=str(activity.get("id") or ""),
     )
+
+
+async def _ticket_of_thread(deps: TeamsDeps, origin: Origin) -> FiledTicket | None:
+    """The ticket that lives in this channel thread (filed from one of its messages, or
+    announced in it), so a mention there is not offered to be filed again."""
+    if origin.conversation is None or origin.thread is None:
+        return None
+    link = await deps.follower.links.by_thread("teams", origin.conversation, origin.thread)
+    if link is None:
+        return None
+    return FiledTicket(id=link.request_id, number=link.number, subject=link.subject, url=link.url)
 
 
 async def _reply(deps: TeamsDeps, origin: Origin, activity: Activity) -> None:
