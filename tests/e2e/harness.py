@@ -25,8 +25,10 @@ from aiohttp import web
 
 from bot.cache import build_cache
 from bot.config import FormConfig, Settings
-from bot.server import build_web_app
+from bot.server import Intake, build_web_app
 from bot.slack.app import BotApp, create_app
+from bot.webhook import PATH as WEBHOOK_PATH
+from bot.webhook import FollowIntake, build_follow_intake
 from tests.fakes import slack_requests as sr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
@@ -35,6 +37,14 @@ USER = "U0ADA1"
 USER_EMAIL = "ada@example.com"
 OTHER_USER = "U0GRACE"
 CHANNEL = "C0HELP1"
+WEBHOOK_SECRET = "wh-0123456789abcdef0123"
+"""`SERVICEOPS_WEBHOOK_SECRET` of a harness started with `follow_settings()`."""
+
+
+def follow_settings(**more: Any) -> dict[str, Any]:
+    """Settings overrides that mount the follow-through intake (`POST /serviceops/events`
+    with `WEBHOOK_SECRET`; polling too when `serviceops_poll_seconds` is given)."""
+    return {"serviceops_webhook_secret": WEBHOOK_SECRET, **more}
 
 
 def make_settings(slack: FakeSlack, desk: FakeServiceOps, **overrides: Any) -> Settings:
@@ -68,6 +78,8 @@ class Harness:
     responses: list[httpx.Response] = field(default_factory=list)
     opened_before: int = 0
     """Successful views.open calls seen when the last request was sent."""
+    intake: FollowIntake | None = None
+    """The follow-through intake, when the settings enable it (see `follow_settings`)."""
 
     async def send(self, request: sr.SlackRequest) -> httpx.Response:
         body, headers = request
@@ -134,6 +146,22 @@ class Harness:
     async def event(self, event: dict[str, Any], **options: Any) -> httpx.Response:
         return await self.send(sr.event_callback(event, **options))
 
+    async def webhook(
+        self,
+        body: Any = None,
+        *,
+        secret: str | None = WEBHOOK_SECRET,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """ServiceOps' "Run Webhook": `POST /serviceops/events` with `body` as JSON (or the raw
+        `content`), `Authorization: Bearer <secret>` (none when `secret` is None)."""
+        return await post_webhook(self.http, self.url, body, secret=secret, content=content)
+
+    async def follow_settled(self) -> None:
+        """Wait until the follow-through work started so far is done (see `follow_settled`)."""
+        assert self.intake is not None, "start the harness with follow_settings()"
+        await follow_settled(self.intake)
+
 
 def _ok(call: Any) -> bool:
     return bool(call.ok)
@@ -161,24 +189,79 @@ async def start_harness(
     cache: Any = None,
     **overrides: Any,
 ) -> tuple[Harness, web.AppRunner]:
+    """The app on loopback. With a webhook secret or a polling period in `overrides` (see
+    `follow_settings`), the follow-through intake is mounted, warmed up and started next to
+    the Slack surface, as the server does."""
     settings = make_settings(slack, desk, **overrides)
     bot = await create_app(
         settings, form=form, cache=cache or build_cache("memory://"), view_settle_seconds=0.2
     )
-    runner = web.AppRunner(build_web_app(bot.core, [bot]), access_log=None)
+    intakes: list[Intake] = [bot]
+    intake = follow_intake(bot.core, settings)
+    if intake is not None:
+        await intake.warm_up()
+        intakes.append(intake)
+    runner = web.AppRunner(build_web_app(bot.core, intakes), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
+    if intake is not None:
+        await intake.start()
     host, port = runner.addresses[0][:2]
     http = httpx.AsyncClient(timeout=10)
-    return Harness(f"http://{host}:{port}", slack, desk, bot, http), runner
+    return Harness(f"http://{host}:{port}", slack, desk, bot, http, intake=intake), runner
 
 
 async def stop_harness(harness: Harness, runner: web.AppRunner) -> None:
+    if harness.intake is not None:
+        await harness.intake.stop()
     await harness.bot.deps.inflight.drain(10)
     await harness.http.aclose()
     await runner.cleanup()
+    if harness.intake is not None:
+        await harness.intake.aclose()
     await harness.bot.aclose()
+
+
+# --------------------------------------------------------------------------- follow-through
+
+
+def follow_intake(core: Any, settings: Settings) -> FollowIntake | None:
+    """The follow-through intake when `settings` enable it (a webhook secret or polling)."""
+    desk = settings.serviceops
+    if desk.webhook_secret is None and not desk.poll_seconds:
+        return None
+    return build_follow_intake(core, settings)
+
+
+async def post_webhook(
+    http: httpx.AsyncClient,
+    url: str,
+    body: Any = None,
+    *,
+    secret: str | None = WEBHOOK_SECRET,
+    content: bytes | None = None,
+) -> httpx.Response:
+    """`POST {url}/serviceops/events` as a ServiceOps workflow calls it."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["Authorization"] = f"Bearer {secret}"
+    data = content if content is not None else json.dumps(body).encode()
+    return await http.post(url + WEBHOOK_PATH, content=data, headers=headers)
+
+
+async def follow_settled(intake: FollowIntake, timeout: float = 30) -> None:
+    """Wait until every webhook call answered so far has been handled: look-ups of display
+    numbers, then the follower's reads and posts (with the retries they schedule)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            lookups = [task for task in intake._pending if not task.done()]
+            if lookups:
+                await asyncio.wait(lookups)
+                continue
+            await intake.follower.idle()
+            if not any(not task.done() for task in intake._pending):
+                return
 
 
 # --------------------------------------------------------------------------- journey helpers

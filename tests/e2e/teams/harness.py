@@ -19,9 +19,11 @@ from aiohttp import web
 
 from bot.cache import build_cache
 from bot.config import FormConfig, Settings
-from bot.server import build_web_app
+from bot.server import Intake, build_web_app
 from bot.teams import ids
 from bot.teams.app import TeamsApp, create_teams_app
+from bot.webhook import FollowIntake
+from tests.e2e.harness import WEBHOOK_SECRET, follow_intake, follow_settled, post_webhook
 from tests.fakes import teams_requests as tr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.teams_api import FakeTeams
@@ -63,6 +65,8 @@ class TeamsHarness:
     http: httpx.AsyncClient
     runner: web.AppRunner
     responses: list[httpx.Response] = field(default_factory=list)
+    intake: FollowIntake | None = None
+    """The follow-through intake, when the settings enable it (`follow_settings()`)."""
 
     @property
     def bot(self) -> tr.Bot:
@@ -88,6 +92,21 @@ class TeamsHarness:
         """Wait for the work the bot does after answering (replies, late outcomes)."""
         assert await self.app.deps.inflight.drain(10)
 
+    async def webhook(
+        self,
+        body: Any = None,
+        *,
+        secret: str | None = WEBHOOK_SECRET,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """ServiceOps' "Run Webhook" (see `tests.e2e.harness.post_webhook`)."""
+        return await post_webhook(self.http, self.url, body, secret=secret, content=content)
+
+    async def follow_settled(self) -> None:
+        """Wait until the follow-through work started so far is done."""
+        assert self.intake is not None, "start the bot with follow_settings()"
+        await follow_settled(self.intake)
+
 
 async def start_teams(
     teams: FakeTeams,
@@ -104,20 +123,37 @@ async def start_teams(
     core = build_core(settings, form=form or FormConfig(), cache=cache or build_cache("memory://"))
     app = await create_teams_app(settings, core=core, answer_within=answer_within)
     await app.warm_up()
-    runner = web.AppRunner(build_web_app(core, [app]), access_log=None)
+    intakes: list[Intake] = [app]
+    intake = follow_intake(core, settings)  # with a webhook secret or polling in `overrides`
+    if intake is not None:
+        await intake.warm_up()
+        intakes.append(intake)
+    runner = web.AppRunner(build_web_app(core, intakes), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
+    if intake is not None:
+        await intake.start()
     host, port = runner.addresses[0][:2]
     return TeamsHarness(
-        f"http://{host}:{port}", teams, desk, app, httpx.AsyncClient(timeout=15), runner
+        f"http://{host}:{port}",
+        teams,
+        desk,
+        app,
+        httpx.AsyncClient(timeout=15),
+        runner,
+        intake=intake,
     )
 
 
 async def stop_teams(harness: TeamsHarness) -> None:
+    if harness.intake is not None:
+        await harness.intake.stop()
     await harness.app.deps.inflight.drain(10)
     await harness.http.aclose()
     await harness.runner.cleanup()
+    if harness.intake is not None:
+        await harness.intake.aclose()
     await harness.app.aclose()
     await harness.app.core.aclose()
 
