@@ -54,6 +54,8 @@ ANNOUNCED_TTL = 24 * 3600
 ANNOUNCE_WAIT = 5.0
 """How long a second delivery of an attempt waits to learn where the first announced it."""
 ANNOUNCE_POLL = 0.1
+STUCK_AFTER = 8.0
+"""Seconds a shared form waits for another delivery's filing before saying it is stuck."""
 UNEXPECTED = (
     "Something went wrong on my side while creating your ticket (reference {ref}). "
     "Nothing you typed is lost: press Try again, or tell your IT admin the reference."
@@ -93,6 +95,7 @@ class Filing:
         self.inflight = inflight
         self.reply_privately = reply_privately
         self.links = links
+        self.stuck_after = STUCK_AFTER
         self._claims = claims
 
     async def file_and_report(
@@ -224,9 +227,12 @@ class Filing:
             await self.already_filed(pending, outcome.ticket, ui=ui)
         elif isinstance(outcome, InProgressError):
             # Whoever files the attempt reports in a shared form; writing there could replace
-            # its result. Only a form opened for this click must say why nothing new happens.
+            # its result. Only a form opened for this click must say why nothing new happens
+            # at once; a shared one says so if that filing seems stuck (its holder died).
             if not ui_shared:
                 await self._show(ui, InProgress())
+            elif ui is not None:
+                await self._when_stuck(pending, ui)
         elif isinstance(outcome, TicketError):
             await self.report_failure(
                 pending, outcome.user_message, retryable=outcome.retryable, ui=ui
@@ -267,6 +273,20 @@ class Filing:
             await self.links.save(link)
         except Exception:
             log.exception("link_not_saved", extra={"ticket": ticket.number})
+
+    async def _when_stuck(self, pending: PendingTicket, ui: FormUI) -> None:
+        """Wait a while for the delivery filing this attempt to finish; if it has not, tell
+        the person it is still being created and offer "Try again" (which, once that
+        filing's deadline has passed, looks for its ticket before filing)."""
+        assert pending.attempt_id is not None
+        key = ClaimKey.attempt(pending.attempt_id)
+        deadline = time.monotonic() + self.stuck_after
+        while time.monotonic() < deadline:
+            await asyncio.sleep(ANNOUNCE_POLL)
+            claim = await self._claims.peek(key)
+            if claim is None or claim.state == "done":
+                return  # it finished (and reports) or gave up (and said so)
+        await self._show(ui, InProgress(token=await self.drafts.save(pending)))
 
     async def _announced_by_other(self, key: str, earlier: Claim) -> Delivery:
         """Where another delivery of this attempt announced the ticket, waiting a little

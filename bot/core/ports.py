@@ -103,7 +103,13 @@ class Filed:
 
 @dataclass(frozen=True)
 class InProgress:
-    """The same attempt is being filed elsewhere (a double click, another replica)."""
+    """The same attempt is being filed elsewhere (a double click, another replica).
+
+    `token` (a `StateStore` token) offers "Try again" when the other filing may have died:
+    once its deadline passes, trying again looks for its ticket before filing.
+    """
+
+    token: str | None = None
 
 
 Outcome = Filed | Failure | AlreadyFiled | InProgress

@@ -65,7 +65,7 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
     if isinstance(outcome, AlreadyFiled):
         return already_filed_view(outcome)
     assert isinstance(outcome, InProgress)
-    return build_in_progress_view()
+    return build_in_progress_view(outcome.token)
 
 
 class ModalUI:

@@ -43,15 +43,33 @@ def build_progress_view(draft: TicketDraft) -> Json:
     return modal("New ticket", blocks, close="Close")
 
 
-def build_in_progress_view() -> Json:
-    """The modal of a second "Try again" while the first one is still filing."""
+def build_in_progress_view(state: str | None = None) -> Json:
+    """The modal of a second "Try again" while the first one is still filing.
+
+    With `state` (at most 3000 characters), it also says what to do if nothing comes, and
+    offers "Try again" (the button's value when it fits, else the view's metadata).
+    """
     blocks = [
         section(
             ":hourglass_flowing_sand: This ticket is already being created. "
             "You'll get its number in a moment, in the conversation or from me directly."
         )
     ]
-    return modal("New ticket", blocks, close="Close")
+    if state is None:
+        return modal("New ticket", blocks, close="Close")
+    check_metadata(state)
+    value = state if len(state) <= MAX_BUTTON_VALUE else None
+    blocks.append(
+        context(
+            "If no number comes within two minutes, press Try again: I'll look for the "
+            "ticket first and won't file it twice."
+        )
+    )
+    retry = button("Try again", ids.RETRY_ACTION, value, primary=True)
+    blocks.append(actions(ACTIONS_BLOCK, [retry]))
+    view = modal("New ticket", blocks, close="Close")
+    view["private_metadata"] = state
+    return view
 
 
 def build_success_view(ticket: FiledTicket, *, where: str | None) -> Json:

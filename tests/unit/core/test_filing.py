@@ -427,13 +427,44 @@ async def test_attempt_in_flight_elsewhere_is_said_in_a_form_of_its_own(world: W
     assert world.created == []
 
 
-async def test_attempt_in_flight_elsewhere_leaves_a_shared_form_alone(world: World) -> None:
+async def test_attempt_in_flight_elsewhere_leaves_a_shared_form_to_its_filer(
+    world: World,
+) -> None:
     await hold_attempt(world, "a1", "VPN drops every hour")
     ui = FakeFormUI()
+    filing = world.filing()
+    filing.stuck_after = 5.0
+    ticket = FiledTicket(id=7, number="INC-7", subject="s", url="https://desk.example.com/7")
 
-    assert await world.filing().file_and_report(pending(), ui=ui, ui_shared=True) is None
-    assert ui.shown == []
+    async def the_filer_finishes() -> None:
+        await asyncio.sleep(0.3)
+        await world.claims.complete(ClaimKey.attempt("a1"), ticket.model_dump(), ttl=60)
+
+    finisher = asyncio.create_task(the_filer_finishes())
+    assert await filing.file_and_report(pending(), ui=ui, ui_shared=True) is None
+    await finisher
+
+    assert ui.shown == []  # the filer reports there itself
     assert world.messenger.posts == []
+
+
+async def test_a_stuck_filing_elsewhere_is_said_in_a_shared_form_with_a_way_out(
+    world: World,
+) -> None:
+    await hold_attempt(world, "a1", "VPN drops every hour")
+    ui = FakeFormUI()
+    filing = world.filing()
+    filing.stuck_after = 0.3
+
+    assert await filing.file_and_report(pending(), ui=ui, ui_shared=True) is None
+
+    [shown] = ui.shown
+    assert isinstance(shown, InProgress)
+    assert shown.token is not None
+    again = await world.drafts.load(shown.token)
+    assert again is not None
+    assert again.attempt_id == "a1"  # Try again continues the same attempt: never twice
+    assert world.created == []
 
 
 async def test_attempt_in_flight_without_a_form_says_nothing(world: World) -> None:
