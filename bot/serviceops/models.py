@@ -96,13 +96,11 @@ class AssetLink(_Model):
     asset_id: int
 
 
-class RequestCreate(_Model):
-    """Body of `POST /api/v1/request`. Only `subject` and `requester_email` are required."""
+class _RequestFields(_Model):
+    """The fields a request body may carry on create and on update (camelCase on the wire)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    subject: str = Field(min_length=1)
-    requester_email: str
     description: str | None = None
     """HTML allowed; ServiceOps stores it as the request's rich text."""
     category_name: str | None = None
@@ -117,7 +115,6 @@ class RequestCreate(_Model):
     spam: bool | None = None
     source: str | None = None
     file_attachments: list[FileAttachment] | None = None
-    status_name: str | None = None
     link_asset_ids: list[AssetLink] | None = None
     custom_field: dict[str, Any] | None = None
     """Keyed by the custom field's display name; datetimes as epoch milliseconds."""
@@ -125,18 +122,26 @@ class RequestCreate(_Model):
     group_name: str | None = None
     """Technician group. The JSON key `groupName` is unconfirmed by the vendor's docs."""
 
-    @field_validator("requester_email")
-    @classmethod
-    def _requester_email(cls, value: str) -> str:
-        return _check_email(value)
-
     @field_validator("cc_email_set")
     @classmethod
     def _cc_emails(cls, values: list[str] | None) -> list[str] | None:
         return None if values is None else [_check_email(value) for value in values]
 
 
-class RequestUpdate(_Model):
+class RequestCreate(_RequestFields):
+    """Body of `POST /api/v1/request`. Only `subject` and `requester_email` are required."""
+
+    subject: str = Field(min_length=1)
+    requester_email: str
+    status_name: str | None = None
+
+    @field_validator("requester_email")
+    @classmethod
+    def _requester_email(cls, value: str) -> str:
+        return _check_email(value)
+
+
+class RequestUpdate(_RequestFields):
     """Body of `PATCH /api/v1/request/{id}`: only the fields given are sent.
 
     The vendor's PATCH table lists the create fields plus `statusName` and marks `subject`
@@ -144,34 +149,9 @@ class RequestUpdate(_Model):
     (GUESS/VERIFY). `None` means "leave unchanged": a field cannot be cleared this way.
     """
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
     status_name: str | None = Field(default=None, min_length=1)
     """Open, In Progress, Pending, Resolved, Closed by default; tenants rename and add."""
     subject: str | None = Field(default=None, min_length=1)
-    description: str | None = None
-    category_name: str | None = None
-    cc_email_set: list[str] | None = None
-    tags: list[str] | None = None
-    impact_name: str | None = None
-    priority_name: str | None = None
-    urgency_name: str | None = None
-    department_name: str | None = None
-    location_name: str | None = None
-    support_level: str | None = None
-    spam: bool | None = None
-    source: str | None = None
-    file_attachments: list[FileAttachment] | None = None
-    link_asset_ids: list[AssetLink] | None = None
-    custom_field: dict[str, Any] | None = None
-    assignee_email: str | None = None
-    group_name: str | None = None
-    """Technician group; the JSON key `groupName` is unconfirmed by the vendor's docs."""
-
-    @field_validator("cc_email_set")
-    @classmethod
-    def _cc_emails(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else [_check_email(value) for value in values]
 
 
 class Request(_Model):
