@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 import aiohttp
-import httpx
+import httpx2
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -192,8 +192,8 @@ def _proxy_refused(proxy: str | None, host: str, answer: str, *, no_proxy: bool 
     return fix + ", or fix HTTPS_PROXY."
 
 
-def _proxy_answer(exc: httpx.ProxyError) -> str:
-    """httpx says "502 Bad Gateway" for a proxy's answer to CONNECT."""
+def _proxy_answer(exc: httpx2.ProxyError) -> str:
+    """httpx2 says "502 Bad Gateway" for a proxy's answer to CONNECT."""
     text = str(exc)
     return f"HTTP {text}" if text[:3].isdigit() else (text or "an error")
 
@@ -215,8 +215,8 @@ async def _teams_checks(settings: Settings, teams: TeamsSettings) -> list[Check]
     cache = build_cache("memory://")  # never the shared cache: a check leaves no token behind
     try:
         # trust_env: HTTPS_PROXY and NO_PROXY apply, as they do to the bot's own client.
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(10.0, connect=5.0), trust_env=True
+        async with httpx2.AsyncClient(
+            timeout=httpx2.Timeout(10.0, connect=5.0), trust_env=True
         ) as http:
             checks.append(await _teams_token_check(teams, http, cache))
             checks.append(await _teams_keys_check(teams, http))
@@ -285,7 +285,9 @@ def _teams_settings_check(settings: Settings, teams: TeamsSettings) -> Check:
     return Check(True, what)
 
 
-async def _teams_token_check(teams: TeamsSettings, http: httpx.AsyncClient, cache: object) -> Check:
+async def _teams_token_check(
+    teams: TeamsSettings, http: httpx2.AsyncClient, cache: object
+) -> Check:
     """The bot's own token, by client credentials at the login endpoint (as the bot gets it)."""
     if _plain_http_elsewhere(teams.login_url):
         return Check(
@@ -350,7 +352,7 @@ def _login_refused_fix(teams: TeamsSettings, exc: LoginError) -> str:
     )
 
 
-async def _teams_keys_check(teams: TeamsSettings, http: httpx.AsyncClient) -> Check:
+async def _teams_keys_check(teams: TeamsSettings, http: httpx2.AsyncClient) -> Check:
     """The OpenID metadata and the signing keys it names: without them no activity is accepted."""
     url = teams.openid_metadata_url
     keys = SigningKeys(url, http)
@@ -363,13 +365,13 @@ async def _teams_keys_check(teams: TeamsSettings, http: httpx.AsyncClient) -> Ch
         await keys.refresh(force=True)
     except Unauthorized as exc:
         cause = exc.__cause__
-        if isinstance(cause, httpx.HTTPStatusError):
+        if isinstance(cause, httpx2.HTTPStatusError):
             return Check(
                 False,
                 "Teams signing keys",
                 f"{cause.request.url} answered HTTP {cause.response.status_code}: {wrong_url}",
             )
-        if isinstance(cause, httpx.HTTPError):
+        if isinstance(cause, httpx2.HTTPError):
             return Check(
                 False,
                 f"Teams OpenID metadata reachable at {url}",
@@ -391,18 +393,18 @@ def _unreachable_fix(exc: BaseException | None, url: str, setting: str) -> str:
     host = urllib.parse.urlsplit(url).netloc
     name = type(exc).__name__ if exc is not None else "no answer"
     proxy = proxy_for(url)
-    if isinstance(exc, httpx.ProxyError):
+    if isinstance(exc, httpx2.ProxyError):
         return _proxy_refused(proxy, host, _proxy_answer(exc))
-    if isinstance(exc, httpx.ConnectError) and proxy is not None:
+    if isinstance(exc, httpx2.ConnectError) and proxy is not None:
         return _proxy_unreachable(proxy, host)
-    if isinstance(exc, httpx.ConnectError) and (
+    if isinstance(exc, httpx2.ConnectError) and (
         isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper()
     ):
         return (
             f"Unreachable ({name}): the TLS certificate of {host} is not trusted; a proxy that "
             f"inspects TLS needs its CA trusted on this host. {setting} (or TEAMS_CLOUD) names it."
         )
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return (
             f"Unreachable ({name}): no answer in time from {host}; check the network, proxy "
             f"(HTTPS_PROXY) and firewall, and {setting} (or TEAMS_CLOUD)."
@@ -473,11 +475,11 @@ async def _serviceops_connection(settings: Settings) -> list[Check]:
         verify = ssl.create_default_context(cafile=str(settings.serviceops_ca_bundle))
     try:
         # trust_env: HTTPS_PROXY and NO_PROXY apply, as they do to the bot's own client.
-        async with httpx.AsyncClient(
+        async with httpx2.AsyncClient(
             verify=verify, timeout=settings.serviceops_connect_timeout, trust_env=True
         ) as http:
             await http.get(url + "/")
-    except httpx.ConnectError as exc:
+    except httpx2.ConnectError as exc:
         if isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
             return [
                 Check(True, reachable),
@@ -502,11 +504,11 @@ async def _serviceops_connection(settings: Settings) -> list[Check]:
                 "Cannot connect: check SERVICEOPS_URL (scheme, host, port) and the firewall.",
             )
         ]
-    except httpx.TimeoutException:
+    except httpx2.TimeoutException:
         return [Check(False, reachable, "No answer in time: check SERVICEOPS_URL and the network.")]
-    except httpx.ProxyError as exc:
+    except httpx2.ProxyError as exc:
         return [Check(False, reachable, _proxy_refused(proxy_for(url), host, _proxy_answer(exc)))]
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         return [
             Check(
                 False,

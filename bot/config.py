@@ -607,7 +607,7 @@ def proxy_for(url: str, *, slack: bool = False) -> str | None:
     """The proxy outbound calls to `url` go through, or None when they go direct.
 
     The bot honours the usual variables on purpose, as its HTTP clients read them. ServiceOps
-    and Teams calls (httpx): `HTTPS_PROXY` (`HTTP_PROXY` for http:// URLs, else `ALL_PROXY`),
+    and Teams calls (httpx2): `HTTPS_PROXY` (`HTTP_PROXY` for http:// URLs, else `ALL_PROXY`),
     except for the hosts in `NO_PROXY`. Slack calls (`slack=True`; slack_sdk, Web API and
     Socket Mode): `HTTPS_PROXY`, else `HTTP_PROXY`, for every URL (slack_sdk does not read
     `NO_PROXY`). The proxy is returned without any user name or password in it, so it can be

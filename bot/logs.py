@@ -87,5 +87,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     root.setLevel(level.upper())
     # Bolt and slack_sdk log payloads at DEBUG; keep them at WARNING unless asked.
     if level.upper() != "DEBUG":
-        for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "httpx", "httpcore"):
+        for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "httpx2", "httpcore2"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-import httpx
+import httpx2
 from aiocache import Cache
 from aiocache.serializers import JsonSerializer
 from pydantic import BaseModel, ValidationError
@@ -130,7 +130,7 @@ class ServiceOpsClient:
         portal_url_template: str = "{base}/t/request/view/{id}",
         token_path: str = "/api/oauth/token",  # noqa: S107 (a URL path)
         api_path: str = "/api/v1",
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
         retry_attempts: int = 4,
         retry_wait_initial: float = 0.2,
         retry_wait_max: float = 5.0,
@@ -493,7 +493,7 @@ class ServiceOpsClient:
         conversation_type: str,
         details: str,
         subject: str | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """POST one published conversation entry (never sent twice); the 2xx answer."""
         body: dict[str, Any] = {"conversationType": conversation_type}
         if subject is not None:
@@ -544,7 +544,7 @@ class ServiceOpsClient:
         json: Any = None,
         params: dict[str, str | int] | None = None,
         idempotent: bool = True,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """One API call: authenticate, send with retries, re-authenticate once on 401."""
         try:
             return await self._call_once_reauthenticated(
@@ -571,7 +571,7 @@ class ServiceOpsClient:
         json: Any,
         params: dict[str, str | int] | None,
         idempotent: bool,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         for auth_attempt in (1, 2):
             header, token = await self._authorization()
             response = await self._sender.send(
@@ -647,7 +647,7 @@ def _parse(
         ) from None
 
 
-def _answer_object(response: httpx.Response, operation: str) -> dict[str, Any]:
+def _answer_object(response: httpx2.Response, operation: str) -> dict[str, Any]:
     """A 2xx answer's JSON object; {} for an empty body."""
     if not response.content.strip():
         return {}

@@ -6,7 +6,7 @@ import json
 import ssl
 from typing import Any
 
-import httpx
+import httpx2
 
 from bot.serviceops.errors import (
     AuthenticationError,
@@ -60,7 +60,7 @@ def _tls_reason(exc: ssl.SSLError) -> str:
     return str(exc.reason or type(exc).__name__)
 
 
-def read_json(response: httpx.Response, *, operation: str) -> Any:
+def read_json(response: httpx2.Response, *, operation: str) -> Any:
     """The decoded JSON body of a successful answer, or `UnexpectedResponseError`."""
     try:
         return response.json()
@@ -73,7 +73,7 @@ def read_json(response: httpx.Response, *, operation: str) -> Any:
         ) from None
 
 
-def _error_body(response: httpx.Response) -> dict[str, Any] | None:
+def _error_body(response: httpx2.Response) -> dict[str, Any] | None:
     """The vendor's `{code, userMessage, cause}` error body, if that is what came back."""
     try:
         body = response.json()
@@ -84,7 +84,7 @@ def _error_body(response: httpx.Response) -> dict[str, Any] | None:
     return None
 
 
-def error_for_response(response: httpx.Response, *, operation: str) -> ServiceOpsError:
+def error_for_response(response: httpx2.Response, *, operation: str) -> ServiceOpsError:
     """The error for a non-2xx answer other than 401 (which the client handles itself)."""
     status = response.status_code
     body = None if status in RETRY_STATUSES else _error_body(response)
@@ -124,7 +124,7 @@ def error_for_response(response: httpx.Response, *, operation: str) -> ServiceOp
     )
 
 
-def error_for_token_response(response: httpx.Response) -> ServiceOpsError:
+def error_for_token_response(response: httpx2.Response) -> ServiceOpsError:
     """The error for a failed password grant, naming the settings an admin should check."""
     status = response.status_code
     if status >= 500 or status == 429:
@@ -164,7 +164,7 @@ def error_for_token_response(response: httpx.Response) -> ServiceOpsError:
 
 
 def error_for_transport(
-    exc: httpx.TransportError, *, operation: str, idempotent: bool
+    exc: httpx2.TransportError, *, operation: str, idempotent: bool
 ) -> ServiceOpsError:
     """The error for a request that got no answer; a write sent without answer is ambiguous."""
     kind = type(exc).__name__

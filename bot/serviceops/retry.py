@@ -12,7 +12,7 @@ import ssl
 import time
 from collections.abc import Callable
 
-import httpx
+import httpx2
 
 __all__ = [
     "BEFORE_SEND",
@@ -26,17 +26,17 @@ __all__ = [
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
-BEFORE_SEND: tuple[type[httpx.TransportError], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
+BEFORE_SEND: tuple[type[httpx2.TransportError], ...] = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
 )
 """Failures that prove the request never reached the server."""
 
-TRANSIENT: tuple[type[httpx.TransportError], ...] = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
+TRANSIENT: tuple[type[httpx2.TransportError], ...] = (
+    httpx2.TimeoutException,
+    httpx2.NetworkError,
+    httpx2.RemoteProtocolError,
 )
 
 
@@ -55,7 +55,7 @@ def tls_failure(exc: BaseException) -> ssl.SSLError | None:
 class RetryableStatus(Exception):
     """Raised inside a retry attempt for a 429/502/503/504 answer; carries the response."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
         self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -117,20 +117,20 @@ def retry_hook(
     return hook
 
 
-def outcome_of(result: httpx.Response | BaseException) -> str:
+def outcome_of(result: httpx2.Response | BaseException) -> str:
     """Short label of one attempt's result for metrics: `ok`, `503`, `connect_error`, …"""
-    if isinstance(result, httpx.Response):
+    if isinstance(result, httpx2.Response):
         return "ok" if result.is_success else str(result.status_code)
-    if isinstance(result, httpx.ConnectTimeout):
+    if isinstance(result, httpx2.ConnectTimeout):
         return "connect_timeout"
     if tls_failure(result) is not None:
         return "tls_error"
-    if isinstance(result, httpx.PoolTimeout):
+    if isinstance(result, httpx2.PoolTimeout):
         return "pool_timeout"
-    if isinstance(result, httpx.ConnectError):
+    if isinstance(result, httpx2.ConnectError):
         return "connect_error"
-    if isinstance(result, httpx.TimeoutException):
+    if isinstance(result, httpx2.TimeoutException):
         return "timeout"
-    if isinstance(result, httpx.NetworkError | httpx.RemoteProtocolError):
+    if isinstance(result, httpx2.NetworkError | httpx2.RemoteProtocolError):
         return "connection_lost"
     return "error"

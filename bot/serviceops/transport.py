@@ -1,4 +1,4 @@
-"""The HTTP layer: one pooled `httpx.AsyncClient` (TLS always verified) and `Sender`,
+"""The HTTP layer: one pooled `httpx2.AsyncClient` (TLS always verified) and `Sender`,
 which sends one call with bounded, jittered retries and reports every attempt."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import stamina
 
 from bot.serviceops.responses import error_for_transport
@@ -24,7 +24,7 @@ __all__ = ["Observer", "Sender", "build_http_client", "is_loopback", "warn_if_pl
 
 log = logging.getLogger("bot.serviceops")
 
-LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=30.0)
+LIMITS = httpx2.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=30.0)
 """At most 50 calls in flight to ServiceOps; more wait their turn for a pooled connection
 (up to the read timeout), so a burst of tickets queues instead of flooding the server."""
 USER_AGENT = "serviceops-bot"
@@ -42,8 +42,8 @@ def build_http_client(
     connect_timeout: float,
     read_timeout: float,
     ca_bundle: str | Path | None,
-    transport: httpx.AsyncBaseTransport | None,
-) -> httpx.AsyncClient:
+    transport: httpx2.AsyncBaseTransport | None,
+) -> httpx2.AsyncClient:
     """An AsyncClient for ServiceOps calls.
 
     Args:
@@ -57,8 +57,8 @@ def build_http_client(
     verify: ssl.SSLContext | bool = True
     if ca_bundle is not None:
         verify = ssl.create_default_context(cafile=str(ca_bundle))
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=read_timeout
         ),
         limits=LIMITS,
@@ -113,7 +113,7 @@ class Sender:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         attempts: int,
         wait_initial: float,
@@ -141,13 +141,13 @@ class Sender:
         """A turn to call ServiceOps, waited for no longer than the pool timeout.
 
         Raises:
-            httpx.PoolTimeout: no turn in time (nothing was sent, so it may be retried).
+            httpx2.PoolTimeout: no turn in time (nothing was sent, so it may be retried).
         """
         try:
             async with asyncio.timeout(self.http.timeout.pool):
                 await self._slots.acquire()
         except TimeoutError:
-            raise httpx.PoolTimeout("no free ServiceOps connection in time") from None
+            raise httpx2.PoolTimeout("no free ServiceOps connection in time") from None
         try:
             yield
         finally:
@@ -164,7 +164,7 @@ class Sender:
         data: dict[str, str] | None = None,
         params: dict[str, str | int] | None = None,
         idempotent: bool,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Send with retries; returns the last answer, which may be an error status."""
         hook = retry_hook(
             idempotent=idempotent,
@@ -189,7 +189,7 @@ class Sender:
                     return response
         except RetryableStatus as exc:
             return exc.response
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise error_for_transport(exc, operation=operation, idempotent=idempotent) from None
         raise AssertionError("unreachable: stamina either returns or re-raises")
 
@@ -203,14 +203,14 @@ class Sender:
         json: Any,
         data: dict[str, str] | None,
         params: dict[str, str | int] | None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         started = time.perf_counter()
         try:
             async with self._slot():
                 response = await self.http.request(
                     method, url, headers=headers, json=json, data=data, params=params
                 )
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             self._observe(operation, outcome_of(exc), time.perf_counter() - started)
             log.debug(
                 "serviceops_attempt_failed",
@@ -224,7 +224,7 @@ class Sender:
             extra={
                 "operation": operation,
                 "method": method,
-                "path": httpx.URL(url).path,
+                "path": httpx2.URL(url).path,
                 "status": response.status_code,
                 "seconds": round(seconds, 3),
             },

@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from aiohttp import web
 
 from bot.config import Settings
@@ -60,7 +60,7 @@ class TeamsApp:
     deps: TeamsDeps
     verifier: ActivityVerifier
     core: Core
-    _http: httpx.AsyncClient
+    _http: httpx2.AsyncClient
     _owns_core: bool
 
     async def warm_up(self) -> None:
@@ -180,14 +180,14 @@ async def create_teams_app(
     *,
     core: Core | None = None,
     answer_within: float = 3.5,
-    http: httpx.AsyncClient | None = None,
+    http: httpx2.AsyncClient | None = None,
 ) -> TeamsApp:
     """Build the Teams surface on `core` (or on one of its own, closed with it)."""
     teams = settings.teams
     assert teams is not None, "the Teams surface needs TEAMS_APP_ID"
     owns_core = core is None
     core = core if core is not None else build_core(settings)
-    http = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+    http = http or httpx2.AsyncClient(timeout=httpx2.Timeout(10.0, connect=5.0))
     _warn_if_plain_http(teams.login_url, "TEAMS_LOGIN_URL")
     _warn_if_plain_http(teams.openid_metadata_url, "TEAMS_OPENID_METADATA_URL")
     connector = BotConnector(teams, http, core.cache)

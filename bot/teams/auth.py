@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 
 log = logging.getLogger("bot.teams.auth")
@@ -43,7 +43,7 @@ class Unauthorized(Exception):
 class SigningKeys:
     """The signing keys the OpenID metadata at `metadata_url` publishes, cached."""
 
-    def __init__(self, metadata_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, metadata_url: str, http: httpx2.AsyncClient) -> None:
         self._metadata_url = metadata_url
         self._http = http
         self._keys: dict[str, jwt.PyJWK] = {}
@@ -98,7 +98,7 @@ class SigningKeys:
             response = await self._http.get(url)
             response.raise_for_status()
             data = response.json()
-        except (httpx.HTTPError, json.JSONDecodeError) as exc:
+        except (httpx2.HTTPError, json.JSONDecodeError) as exc:
             log.warning("teams_signing_keys_unavailable", extra={"error": type(exc).__name__})
             raise Unauthorized("the signing keys could not be read") from exc
         if not isinstance(data, dict):

@@ -16,7 +16,7 @@ import logging
 import urllib.parse
 from typing import Any
 
-import httpx
+import httpx2
 
 from bot.config import TeamsSettings
 from bot.serviceops.auth import TokenCache, cache_key
@@ -54,7 +54,7 @@ class LoginError(ConnectorError):
 class BotConnector:
     """Bot Connector calls with the bot's cached token."""
 
-    def __init__(self, teams: TeamsSettings, http: httpx.AsyncClient, cache: Any) -> None:
+    def __init__(self, teams: TeamsSettings, http: httpx2.AsyncClient, cache: Any) -> None:
         self._teams = teams
         self._http = http
         self._tokens = TokenCache(
@@ -110,7 +110,7 @@ class BotConnector:
                 response = await self._http.request(
                     method, url, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 log.warning(
                     "teams_call_failed", extra={"method": method, "error": type(exc).__name__}
                 )
@@ -137,7 +137,7 @@ class BotConnector:
         }
         try:
             response = await self._http.post(self._teams.token_url, data=form)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             log.warning("teams_login_unreachable", extra={"error": type(exc).__name__})
             raise ConnectorError(None, type(exc).__name__) from exc
         if response.status_code in (400, 401):
@@ -158,7 +158,7 @@ def _path(conversation: str, *parts: str) -> str:
     return "/".join(["v3/conversations", segments[0], parts[0], *segments[1:]])
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+def _json_object(response: httpx2.Response) -> dict[str, Any] | None:
     if not response.content:
         return None
     try:
@@ -168,7 +168,7 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _error_code(response: httpx.Response) -> str:
+def _error_code(response: httpx2.Response) -> str:
     """Teams' (`{"error": {"code"}}`) or the login's (`{"error": "invalid_client"}`) code."""
     data = _json_object(response) or {}
     error = data.get("error")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from aiohttp import web
 
@@ -74,14 +74,14 @@ class Harness:
     slack: FakeSlack
     desk: FakeServiceOps
     bot: BotApp
-    http: httpx.AsyncClient
-    responses: list[httpx.Response] = field(default_factory=list)
+    http: httpx2.AsyncClient
+    responses: list[httpx2.Response] = field(default_factory=list)
     opened_before: int = 0
     """Successful views.open calls seen when the last request was sent."""
     intake: FollowIntake | None = None
     """The follow-through intake, when the settings enable it (see `follow_settings`)."""
 
-    async def send(self, request: sr.SlackRequest) -> httpx.Response:
+    async def send(self, request: sr.SlackRequest) -> httpx2.Response:
         body, headers = request
         self.opened_before = len([c for c in self.slack.calls_to("views.open") if c.ok])
         response = await self.http.post(self.url + "/slack/events", content=body, headers=headers)
@@ -90,7 +90,7 @@ class Harness:
 
     async def command(
         self, text: str = "", *, user: str = USER, channel: str = CHANNEL
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         return await self.send(
             sr.slash_command(
                 text,
@@ -110,7 +110,7 @@ class Harness:
 
     async def submit(
         self, view: dict[str, Any], *, user: str = USER, **fields: Any
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Submit the stored modal with `fields` typed in, as Slack would."""
         current = self.slack.views[view["id"]]
         values = sr.form_values(view=current, **fields)
@@ -130,7 +130,7 @@ class Harness:
         view: dict[str, Any] | None = None,
         channel: str | None = None,
         message: dict[str, Any] | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         return await self.send(
             sr.block_action(
                 action_id,
@@ -143,7 +143,7 @@ class Harness:
             )
         )
 
-    async def event(self, event: dict[str, Any], **options: Any) -> httpx.Response:
+    async def event(self, event: dict[str, Any], **options: Any) -> httpx2.Response:
         return await self.send(sr.event_callback(event, **options))
 
     async def webhook(
@@ -152,7 +152,7 @@ class Harness:
         *,
         secret: str | None = WEBHOOK_SECRET,
         content: bytes | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """ServiceOps' "Run Webhook": `POST /serviceops/events` with `body` as JSON (or the raw
         `content`), `Authorization: Bearer <secret>` (none when `secret` is None)."""
         return await post_webhook(self.http, self.url, body, secret=secret, content=content)
@@ -208,7 +208,7 @@ async def start_harness(
     if intake is not None:
         await intake.start()
     host, port = runner.addresses[0][:2]
-    http = httpx.AsyncClient(timeout=10)
+    http = httpx2.AsyncClient(timeout=10)
     return Harness(f"http://{host}:{port}", slack, desk, bot, http, intake=intake), runner
 
 
@@ -235,13 +235,13 @@ def follow_intake(core: Any, settings: Settings) -> FollowIntake | None:
 
 
 async def post_webhook(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     url: str,
     body: Any = None,
     *,
     secret: str | None = WEBHOOK_SECRET,
     content: bytes | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     """`POST {url}/serviceops/events` as a ServiceOps workflow calls it."""
     headers = {"Content-Type": "application/json"}
     if secret is not None:
@@ -342,7 +342,7 @@ async def message_shortcut(
     *,
     user: str = USER,
     channel: str = CHANNEL,
-) -> httpx.Response:
+) -> httpx2.Response:
     """The "Create ticket" message shortcut on `message` (see `sr.chat_message`)."""
     return await app.send(
         sr.message_shortcut(
@@ -355,7 +355,7 @@ async def message_shortcut(
     )
 
 
-async def global_shortcut(app: Harness, *, user: str = USER) -> httpx.Response:
+async def global_shortcut(app: Harness, *, user: str = USER) -> httpx2.Response:
     """The global "Create ticket" shortcut (no channel, no response_url)."""
     return await app.send(sr.global_shortcut(user_id=user, trigger_id=app.slack.new_trigger_id()))
 
@@ -393,7 +393,7 @@ def failed_view(call: Any) -> bool:
 
 async def submit_as_shown(
     app: Harness, view: dict[str, Any], *, user: str = USER
-) -> httpx.Response:
+) -> httpx2.Response:
     """Submit the modal with what it shows, as a person who only presses the button."""
     values = {k: v for k, v in initial_values(view).items() if v is not None}
     return await app.submit(view, user=user, **values)

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from aiohttp import web
 
@@ -74,7 +74,7 @@ async def server(
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     host, port = runner.addresses[0][:2]
     url = f"http://{host}:{port}"
-    http = httpx.AsyncClient(timeout=10)
+    http = httpx2.AsyncClient(timeout=10)
     yield BothSurfaces(
         url,
         core,
@@ -144,7 +144,7 @@ async def submitted_ticket_of(slack: Harness, subject: str) -> dict[str, object]
 
 
 async def test_health_endpoints_speak_for_both_surfaces(server: BothSurfaces) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         health = await http.get(server.url + "/healthz")
         ready = await http.get(server.url + "/readyz")
 
@@ -160,7 +160,7 @@ async def test_each_surface_refuses_what_the_other_would_accept(server: BothSurf
     """A Teams activity posted to Slack's endpoint, or unsigned to Teams', does nothing."""
     activity = tr.personal_message("VPN down", sender=tr.GRACE, bot=server.teams.bot)
     body, headers = tr.signed(activity, server.teams.teams.sign())
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         to_slack = await http.post(server.url + "/slack/events", content=body, headers=headers)
         unsigned = await http.post(
             server.url + "/api/messages", content=body, headers={"Content-Type": "application/json"}

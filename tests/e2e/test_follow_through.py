@@ -804,7 +804,7 @@ async def test_a_thread_the_bot_can_no_longer_post_in_is_given_up_and_the_reques
 
 async def burst(app: Harness, bodies: list[dict[str, Any]], connections: int = 50) -> list[int]:
     """POST every body to the webhook at once, as ServiceOps' workflow engine would, over a
-    pool of `connections` (aiohttp: the harness's httpx client needs ~3 ms of the shared
+    pool of `connections` (aiohttp: the harness's httpx2 client needs ~3 ms of the shared
     loop per call, which would spread the burst over seconds); the statuses answered."""
     headers = {"Authorization": f"Bearer {WEBHOOK_SECRET}", "Content-Type": "application/json"}
     connector = aiohttp.TCPConnector(limit=connections)

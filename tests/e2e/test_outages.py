@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, NamedTuple
 
-import httpx
+import httpx2
 import pytest
 import stamina
 from aiohttp import web
@@ -74,7 +74,7 @@ class Outlet:
     refused, as by a server that is down) and on again, on the same port."""
 
     def __init__(self, desk: FakeServiceOps) -> None:
-        self.target = httpx.URL(desk.url)
+        self.target = httpx2.URL(desk.url)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: asyncio.Server | None = None
@@ -372,7 +372,7 @@ async def test_stop_lets_the_ticket_being_filed_finish_first(
     bot = await create_app(make_settings(slack, desk), form=form_config, view_settle_seconds=0.2)
     port, stop = free_port(), asyncio.Event()
     server = asyncio.create_task(serve(bot.core, [bot], port=port, host="127.0.0.1", stop=stop))
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         app = Harness(f"http://127.0.0.1:{port}", slack, desk, bot, http)
         await asyncio.wait_for(runner_log.event("server_started").wait(), 5)
         desk.latency = 1.0  # ServiceOps is slow: the stop comes while it works

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.harness import CHANNEL, Harness, created_view, text_of
@@ -117,7 +117,7 @@ async def test_http_process_files_a_ticket_and_drains_on_sigterm(
     )
     assert process.stderr is not None
     logs = ProcessLogs(process.stderr)
-    http = httpx.AsyncClient(timeout=10)
+    http = httpx2.AsyncClient(timeout=10)
     # The app runs in the other process: the harness only sends to it and reads the fakes.
     app = Harness(f"http://127.0.0.1:{port}", slack, desk, bot=None, http=http)  # type: ignore[arg-type]
     try:
@@ -160,6 +160,6 @@ async def test_http_process_files_a_ticket_and_drains_on_sigterm(
     assert events.index("shutting_down") < len(events) - 1 - events[::-1].index("ticket_created")
     assert events[-1] == "stopped"
     assert "shutdown_abandoned_work" not in events
-    async with httpx.AsyncClient() as probe:
-        with pytest.raises(httpx.ConnectError):  # the port is closed
+    async with httpx2.AsyncClient() as probe:
+        with pytest.raises(httpx2.ConnectError):  # the port is closed
             await probe.get(app.url + "/healthz")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from bot import server
@@ -26,8 +26,8 @@ PROBES = 300
 
 async def test_a_flood_of_probes_costs_one_check(app: Harness) -> None:
     app.desk.latency = 0.3  # the check is still running when the other probes arrive
-    limits = httpx.Limits(max_connections=PROBES, max_keepalive_connections=PROBES)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+    limits = httpx2.Limits(max_connections=PROBES, max_keepalive_connections=PROBES)
+    async with httpx2.AsyncClient(timeout=30, limits=limits) as http:
         answers = await asyncio.gather(*(http.get(app.url + "/readyz") for _ in range(PROBES)))
 
     assert [answer.status_code for answer in answers] == [200] * PROBES

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from bot.cache import build_cache
@@ -134,7 +134,7 @@ async def test_connections_beyond_the_cap_are_refused_and_counted_once(
     for _, writer in kept + extra:
         writer.close()
     await asyncio.sleep(0.2)
-    async with httpx.AsyncClient() as http:  # room again
+    async with httpx2.AsyncClient() as http:  # room again
         health = await http.get(f"http://{served.host}:{served.port}/healthz")
     assert health.status_code == 200
 
@@ -194,8 +194,8 @@ async def test_a_flood_of_idle_connections_leaves_the_process_its_files(
     writers: list[asyncio.StreamWriter] = []
     try:
         await logs.wait_for("server_started", timeout=30)
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(timeout=10, limits=limits) as http:
+        limits = httpx2.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx2.AsyncClient(timeout=10, limits=limits) as http:
             url = f"http://127.0.0.1:{port}"
             assert (await http.get(url + "/healthz")).status_code == 200  # its connection stays
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from bot.cache import build_cache
@@ -185,7 +185,7 @@ async def test_reconnects_when_slack_refreshes_the_connection(socket_app: Socket
 
 
 async def test_health_endpoints_on_health_port(socket_app: SocketApp) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         health = await http.get(socket_app.health_url + "/healthz")
         ready = await http.get(socket_app.health_url + "/readyz")
         metrics = await http.get(socket_app.health_url + "/metrics")
@@ -204,8 +204,8 @@ async def test_stop_closes_the_socket_and_the_health_port(socket_app: SocketApp)
     await asyncio.wait_for(socket_app.task, 10)
 
     await socket_app.socket_mode.wait_disconnected()
-    async with httpx.AsyncClient(timeout=10) as http:
-        with pytest.raises(httpx.ConnectError):
+    async with httpx2.AsyncClient(timeout=10) as http:
+        with pytest.raises(httpx2.ConnectError):
             await http.get(socket_app.health_url + "/healthz")
 
 

@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from aiohttp import web
 
@@ -67,7 +67,7 @@ async def test_a_socket_that_stops_answering_pings_is_not_ready_by_the_deadline(
     url = f"http://127.0.0.1:{health_port}/readyz"
     try:
         await stalling.wait_connected()
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx2.AsyncClient(timeout=10) as http:
             # Healthy for a while: pings are answered.
             for _ in range(3):
                 assert (await http.get(url)).status_code == 200

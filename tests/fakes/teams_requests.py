@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal, NamedTuple, Protocol
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 from bot.teams import ids
 
@@ -677,13 +677,13 @@ def signed(activity: Mapping[str, Any], token: str | None) -> TeamsRequest:
 
 
 async def post_activity(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     url: str,
     activity: Mapping[str, Any],
     token: str | None,
     *,
     headers: Mapping[str, str] | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     """POST `activity` to the bot, signed with `token` (e.g. `FakeTeams.sign()`).
 
     `url` is the bot's base URL (`/api/messages` is appended) or the endpoint itself."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 
 from tests.fakes.serviceops_api import FakeServiceOps
 
@@ -10,7 +10,7 @@ FORM = {"username": "automation", "password": "pa55word", "grant_type": "passwor
 
 
 async def test_token_endpoint_accepts_multipart_like_the_vendor_docs() -> None:
-    async with FakeServiceOps() as fake, httpx.AsyncClient() as http:
+    async with FakeServiceOps() as fake, httpx2.AsyncClient() as http:
         response = await http.post(
             fake.url + "/api/oauth/token",
             auth=("Bot-client", "s3cret-client"),
@@ -31,7 +31,7 @@ async def test_token_endpoint_accepts_multipart_like_the_vendor_docs() -> None:
 
 
 async def test_tokens_really_expire_server_side() -> None:
-    async with FakeServiceOps(expires_in=0) as fake, httpx.AsyncClient() as http:
+    async with FakeServiceOps(expires_in=0) as fake, httpx2.AsyncClient() as http:
         token = await http.post(
             fake.url + "/api/oauth/token", auth=("Bot-client", "s3cret-client"), data=FORM
         )
@@ -45,7 +45,7 @@ async def test_tokens_really_expire_server_side() -> None:
 
 
 async def test_latency_delays_api_calls() -> None:
-    async with FakeServiceOps(api_keys={"k"}) as fake, httpx.AsyncClient() as http:
+    async with FakeServiceOps(api_keys={"k"}) as fake, httpx2.AsyncClient() as http:
         fake.latency = 0.2
         response = await http.post(
             fake.url + "/api/v1/request/search/byqual",

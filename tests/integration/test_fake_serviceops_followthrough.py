@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 
 from tests.fakes.serviceops_api import FakeServiceOps, display_time
@@ -17,8 +17,8 @@ DOCUMENTED_TIME = re.compile(r"^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{2}, \d{4} \d{2}:
 
 
 @pytest.fixture
-async def desk() -> AsyncIterator[tuple[FakeServiceOps, httpx.AsyncClient, int]]:
-    async with FakeServiceOps(api_keys={KEY}) as fake, httpx.AsyncClient() as http:
+async def desk() -> AsyncIterator[tuple[FakeServiceOps, httpx2.AsyncClient, int]]:
+    async with FakeServiceOps(api_keys={KEY}) as fake, httpx2.AsyncClient() as http:
         created = await http.post(
             fake.url + "/api/v1/request",
             json={"subject": "Printer", "requesterEmail": "ada@example.com"},
@@ -33,7 +33,7 @@ def test_display_time_matches_the_documented_samples() -> None:
 
 
 async def test_patch_needs_authorization(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
 
@@ -47,7 +47,7 @@ async def test_patch_needs_authorization(
 
 
 async def test_patch_of_an_unknown_request_is_the_servers_404(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, _ = desk
 
@@ -60,7 +60,7 @@ async def test_patch_of_an_unknown_request_is_the_servers_404(
 
 
 async def test_patch_applies_known_fields_and_ignores_others(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     before = fake.stored_request(request_id)["updatedTime"]
@@ -83,7 +83,7 @@ async def test_patch_applies_known_fields_and_ignores_others(
 
 
 async def test_a_custom_rule_refuses_with_its_message(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     fake.add_rule(lambda request, body: "Closed tickets are final." if "tags" in body else None)
@@ -97,7 +97,7 @@ async def test_a_custom_rule_refuses_with_its_message(
 
 
 async def test_resolution_in_the_same_patch_satisfies_the_rule(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     fake.require_resolution_for("Resolved", "Closed")
@@ -113,7 +113,7 @@ async def test_resolution_in_the_same_patch_satisfies_the_rule(
 
 
 async def test_set_status_moves_updated_time_and_shows_on_get(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     before = fake.stored_request(request_id)["updatedTime"]
@@ -127,7 +127,7 @@ async def test_set_status_moves_updated_time_and_shows_on_get(
 
 
 async def test_conversations_have_the_documented_shape(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     fake.reply_to_requester(request_id, "<p>Hello</p>")
@@ -163,7 +163,7 @@ async def test_conversations_have_the_documented_shape(
 
 
 async def test_conversation_search_honours_in_with_a_list_too(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
     fake.reply_to_requester(request_id, "reply")
@@ -189,7 +189,7 @@ async def test_conversation_search_honours_in_with_a_list_too(
 
 
 async def test_an_unknown_conversation_type_is_refused(
-    desk: tuple[FakeServiceOps, httpx.AsyncClient, int],
+    desk: tuple[FakeServiceOps, httpx2.AsyncClient, int],
 ) -> None:
     fake, http, request_id = desk
 

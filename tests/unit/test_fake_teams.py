@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from aiohttp import web
@@ -71,8 +71,8 @@ async def teams(clock: Clock) -> AsyncIterator[FakeTeams]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as client:
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(timeout=5) as client:
         yield client
 
 
@@ -87,7 +87,7 @@ def credentials(teams: FakeTeams, **changes: str) -> dict[str, str]:
     return form
 
 
-async def bot_token(http: httpx.AsyncClient, teams: FakeTeams) -> str:
+async def bot_token(http: httpx2.AsyncClient, teams: FakeTeams) -> str:
     response = await http.post(teams.token_url, data=credentials(teams))
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
@@ -106,7 +106,7 @@ def message(text: str) -> dict[str, Any]:
 
 
 async def test_login_issues_a_bearer_token_and_counts_requests(
-    teams: FakeTeams, http: httpx.AsyncClient
+    teams: FakeTeams, http: httpx2.AsyncClient
 ) -> None:
     teams.expires_in = 1234
     response = await http.post(teams.token_url, data=credentials(teams))
@@ -145,7 +145,7 @@ async def test_login_issues_a_bearer_token_and_counts_requests(
 )
 async def test_login_refuses_what_entra_refuses(
     teams: FakeTeams,
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     changes: dict[str, str],
     tenant: str | None,
     status: int,
@@ -169,7 +169,7 @@ async def test_login_refuses_what_entra_refuses(
 
 
 async def test_connector_needs_a_token_the_login_issued(
-    teams: FakeTeams, http: httpx.AsyncClient
+    teams: FakeTeams, http: httpx2.AsyncClient
 ) -> None:
     url = activities_url(teams, tr.personal_chat().id)
     forged = teams.sign()  # an inbound-activity token is not a bot token
@@ -188,7 +188,7 @@ async def test_connector_needs_a_token_the_login_issued(
 
 
 async def test_an_expired_token_is_refused(
-    teams: FakeTeams, http: httpx.AsyncClient, clock: Clock
+    teams: FakeTeams, http: httpx2.AsyncClient, clock: Clock
 ) -> None:
     teams.expires_in = 60
     token = await bot_token(http, teams)
@@ -211,12 +211,12 @@ async def test_an_expired_token_is_refused(
 
 
 @pytest.fixture
-async def auth(teams: FakeTeams, http: httpx.AsyncClient) -> dict[str, str]:
+async def auth(teams: FakeTeams, http: httpx2.AsyncClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {await bot_token(http, teams)}"}
 
 
 async def test_send_reply_and_update_are_recorded_with_conversation_and_thread(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     chat = tr.personal_chat().id
     thread = tr.thread_id(tr.CHANNEL_ID, "1700000000001")
@@ -254,7 +254,7 @@ async def test_send_reply_and_update_are_recorded_with_conversation_and_thread(
 
 
 async def test_percent_encoded_conversation_ids_are_the_same_conversation(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     thread = tr.thread_id(tr.CHANNEL_ID, "1700000000001")
     encoded = quote(thread, safe="")
@@ -269,7 +269,7 @@ async def test_percent_encoded_conversation_ids_are_the_same_conversation(
 
 
 async def test_cards_and_bad_activities(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     card = {"type": "AdaptiveCard", "version": "1.5", "body": []}
     chat = tr.personal_chat().id
@@ -296,7 +296,7 @@ async def test_cards_and_bad_activities(
 
 
 async def test_unknown_paths_are_404_and_recorded(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     # serviceUrl ends with "/": joining it with "/v3/..." makes "//v3", which is not served.
     doubled = f"{teams.service_url}/v3/conversations/{tr.personal_chat().id}/activities"
@@ -309,7 +309,7 @@ async def test_unknown_paths_are_404_and_recorded(
 
 
 async def test_members_answer_teams_channel_accounts(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     ada = teams.add_user("29:1ada", name="Ada Lovelace", email="ada@example.com")
     guest = teams.add_user("29:1guest", name="Ada Guest", upn=GUEST_UPN)
@@ -340,7 +340,7 @@ async def test_members_answer_teams_channel_accounts(
 
 
 async def test_create_conversation_opens_the_one_to_one_chat(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     ada = teams.add_user("29:1ada", name="Ada Lovelace", email="ada@example.com")
     teams.add_user("29:1new", name="Not Installed", installed=False)
@@ -382,7 +382,7 @@ async def test_create_conversation_opens_the_one_to_one_chat(
 
 
 async def test_posting_is_refused_where_the_bot_is_not(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     ada = teams.add_user("29:1ada", name="Ada Lovelace", email="ada@example.com")
     teams.refuse_posting(tr.GROUP_CHAT_ID)
@@ -412,7 +412,7 @@ async def test_posting_is_refused_where_the_bot_is_not(
 
 
 async def test_injected_failures_and_latency(
-    teams: FakeTeams, http: httpx.AsyncClient, auth: dict[str, str]
+    teams: FakeTeams, http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     url = activities_url(teams, tr.personal_chat().id)
     teams.fail_next(2, status=503)
@@ -438,7 +438,7 @@ async def test_injected_failures_and_latency(
 
 
 async def test_the_sdk_connector_client_works_against_the_fake(
-    teams: FakeTeams, http: httpx.AsyncClient
+    teams: FakeTeams, http: httpx2.AsyncClient
 ) -> None:
     ada = teams.add_user("29:1ada", name="Ada Lovelace", email="ada@example.com")
     api = ApiClient(teams.service_url, ClientOptions(token=await bot_token(http, teams)))
@@ -469,7 +469,7 @@ async def test_wait_for_reports_what_came_on_timeout(teams: FakeTeams) -> None:
 # --------------------------------------------------------------------------- OpenID keys
 
 
-async def fetch_jwks(http: httpx.AsyncClient, teams: FakeTeams) -> jwt.PyJWKSet:
+async def fetch_jwks(http: httpx2.AsyncClient, teams: FakeTeams) -> jwt.PyJWKSet:
     config = (await http.get(teams.openid_metadata_url)).json()
     assert config["issuer"] == "https://api.botframework.com"
     assert config["jwks_uri"] == teams.openid_metadata_url.replace("/openidconfiguration", "/keys")
@@ -498,7 +498,7 @@ def verify(token: str, keys: jwt.PyJWKSet, teams: FakeTeams) -> dict[str, Any]:
     return claims
 
 
-async def test_the_jwks_verifies_signed_tokens(teams: FakeTeams, http: httpx.AsyncClient) -> None:
+async def test_the_jwks_verifies_signed_tokens(teams: FakeTeams, http: httpx2.AsyncClient) -> None:
     keys = await fetch_jwks(http, teams)
 
     claims = verify(teams.sign(), keys, teams)
@@ -530,7 +530,7 @@ async def test_the_jwks_verifies_signed_tokens(teams: FakeTeams, http: httpx.Asy
         pytest.param(lambda t: t.sign(alg="HS256"), id="HS256 with the public key"),
     ],
 )
-async def test_forged_tokens_fail(teams: FakeTeams, http: httpx.AsyncClient, forge: Any) -> None:
+async def test_forged_tokens_fail(teams: FakeTeams, http: httpx2.AsyncClient, forge: Any) -> None:
     keys = await fetch_jwks(http, teams)
     token = forge(teams)
 
@@ -539,7 +539,7 @@ async def test_forged_tokens_fail(teams: FakeTeams, http: httpx.AsyncClient, for
 
 
 async def test_rotated_keys_are_published_beside_the_old(
-    teams: FakeTeams, http: httpx.AsyncClient
+    teams: FakeTeams, http: httpx2.AsyncClient
 ) -> None:
     old = teams.sign()
     rotated = teams.rotate_key()
@@ -715,7 +715,7 @@ def test_builders_use_the_fakes_bot() -> None:
 
 
 async def test_post_activity_sends_the_signed_json(
-    teams: FakeTeams, http: httpx.AsyncClient
+    teams: FakeTeams, http: httpx2.AsyncClient
 ) -> None:
     received: list[tuple[str, dict[str, Any]]] = []
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 from aiohttp import web
 
 from bot.cache import build_cache
@@ -62,9 +62,9 @@ class TeamsHarness:
     teams: FakeTeams
     desk: FakeServiceOps
     app: TeamsApp
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
     runner: web.AppRunner
-    responses: list[httpx.Response] = field(default_factory=list)
+    responses: list[httpx2.Response] = field(default_factory=list)
     intake: FollowIntake | None = None
     """The follow-through intake, when the settings enable it (`follow_settings()`)."""
 
@@ -74,7 +74,7 @@ class TeamsHarness:
 
     async def send(
         self, activity: Mapping[str, Any], *, token: str | None = "sign"
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Post `activity` signed by the fake Bot Connector (or with `token` as given)."""
         bearer = self.teams.sign() if token == "sign" else token
         response = await tr.post_activity(self.http, self.url, activity, bearer)
@@ -98,7 +98,7 @@ class TeamsHarness:
         *,
         secret: str | None = WEBHOOK_SECRET,
         content: bytes | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """ServiceOps' "Run Webhook" (see `tests.e2e.harness.post_webhook`)."""
         return await post_webhook(self.http, self.url, body, secret=secret, content=content)
 
@@ -140,7 +140,7 @@ async def start_teams(
         teams,
         desk,
         app,
-        httpx.AsyncClient(timeout=15),
+        httpx2.AsyncClient(timeout=15),
         runner,
         intake=intake,
     )

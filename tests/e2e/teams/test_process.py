@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from tests.e2e.harness import Harness, created_view, text_of
 from tests.e2e.teams.harness import ADA_EMAIL, dialog_card, submit_data, texts
@@ -89,7 +89,7 @@ async def start(command: list[str], settings: dict[str, str], cwd: Path) -> Proc
 
 
 async def teams_form(
-    http: httpx.AsyncClient, url: str, teams: FakeTeams, text: str
+    http: httpx2.AsyncClient, url: str, teams: FakeTeams, text: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """ "Create ticket" on a channel message: the fetch activity and the form it opened."""
     fetch = tr.message_action_fetch(f"<p>{text}</p>", bot=teams.bot)
@@ -99,7 +99,7 @@ async def teams_form(
 
 
 async def teams_submit(
-    http: httpx.AsyncClient, url: str, teams: FakeTeams, fetch: dict[str, Any], form: Any
+    http: httpx2.AsyncClient, url: str, teams: FakeTeams, fetch: dict[str, Any], form: Any
 ) -> dict[str, Any]:
     submit = tr.message_action_submit(
         submit_data(form), payload=fetch["value"]["messagePayload"], bot=teams.bot
@@ -120,7 +120,7 @@ async def test_teams_only_process_files_a_ticket_and_drains_on_sigterm(
     settings = {**teams.environment(), **serviceops_environment(desk)}
     bot = await start([str(BIN / "serviceops-bot")], settings, tmp_path)
     try:
-        async with httpx.AsyncClient(timeout=15) as http:
+        async with httpx2.AsyncClient(timeout=15) as http:
             health = await http.get(bot.url + "/healthz")
             assert health.status_code == 200
             slack = await http.post(bot.url + "/slack/events", content=b"{}")
@@ -171,7 +171,7 @@ async def test_a_process_with_slack_and_teams_serves_both(
     settings = {**bot_environment(slack, desk), **teams.environment()}
     bot = await start([sys.executable, "-m", "bot", "run"], settings, tmp_path)
     try:
-        async with httpx.AsyncClient(timeout=15) as http:
+        async with httpx2.AsyncClient(timeout=15) as http:
             ready = await http.get(bot.url + "/readyz")
             assert ready.status_code == 200, ready.text
             assert set(ready.json()["checks"]) == {"serviceops", "slack", "teams"}

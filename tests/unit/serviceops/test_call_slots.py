@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 
 from bot.serviceops import OutcomeUnknownError, ServiceUnavailableError
 from bot.serviceops.transport import LIMITS, Sender
 
 
-def sender(handler: httpx.MockTransport, *, pool_wait: float) -> Sender:
-    http = httpx.AsyncClient(
-        transport=handler, timeout=httpx.Timeout(5.0, pool=pool_wait), limits=LIMITS
+def sender(handler: httpx2.MockTransport, *, pool_wait: float) -> Sender:
+    http = httpx2.AsyncClient(
+        transport=handler, timeout=httpx2.Timeout(5.0, pool=pool_wait), limits=LIMITS
     )
     return Sender(
         http, attempts=1, wait_initial=0.01, wait_max=0.01, retry_after_max=1, observer=None
@@ -24,15 +24,15 @@ async def test_calls_beyond_the_limit_wait_their_turn() -> None:
     running = 0
     most = 0
 
-    async def handler(request: httpx.Request) -> httpx.Response:
+    async def handler(request: httpx2.Request) -> httpx2.Response:
         nonlocal running, most
         running += 1
         most = max(most, running)
         await asyncio.sleep(0.05)
         running -= 1
-        return httpx.Response(200, json={})
+        return httpx2.Response(200, json={})
 
-    calls = sender(httpx.MockTransport(handler), pool_wait=5)
+    calls = sender(httpx2.MockTransport(handler), pool_wait=5)
     limit = LIMITS.max_connections or 0
     answers = await asyncio.gather(
         *(
@@ -46,14 +46,14 @@ async def test_calls_beyond_the_limit_wait_their_turn() -> None:
 
 
 async def test_a_turn_not_given_in_time_is_a_pool_timeout_before_sending() -> None:
-    sent: list[httpx.Request] = []
+    sent: list[httpx2.Request] = []
 
-    async def handler(request: httpx.Request) -> httpx.Response:
+    async def handler(request: httpx2.Request) -> httpx2.Response:
         sent.append(request)
         await asyncio.sleep(1)
-        return httpx.Response(200, json={})
+        return httpx2.Response(200, json={})
 
-    calls = sender(httpx.MockTransport(handler), pool_wait=0.05)
+    calls = sender(httpx2.MockTransport(handler), pool_wait=0.05)
     limit = LIMITS.max_connections or 0
     hogs = [
         asyncio.create_task(

@@ -1,4 +1,4 @@
-"""ServiceOpsClient against httpx.MockTransport: retries before sending, mapping, config."""
+"""ServiceOpsClient against httpx2.MockTransport: retries before sending, mapping, config."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import certifi
-import httpx
+import httpx2
 import pytest
 
 from bot.serviceops import (
@@ -26,7 +26,7 @@ from bot.serviceops.retry import parse_retry_after
 CREATED = {"id": 65, "name": "INC-46", "subject": "Printer", "createdTime": 1756304677751}
 BODY = RequestCreate(subject="Printer", requester_email="ada@example.com")
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ async def clients() -> AsyncIterator[Callable[..., ServiceOpsClient]]:
         client = ServiceOpsClient(
             base_url,
             auth=kw.pop("auth", ApiKey("key")),
-            transport=httpx.MockTransport(handler),
+            transport=httpx2.MockTransport(handler),
             retry_wait_initial=0.001,
             retry_wait_max=0.01,
             **kw,
@@ -50,10 +50,10 @@ async def clients() -> AsyncIterator[Callable[..., ServiceOpsClient]]:
         await client.aclose()
 
 
-def failing_then(exc: Exception, times: int, then: httpx.Response) -> tuple[Handler, list[str]]:
+def failing_then(exc: Exception, times: int, then: httpx2.Response) -> tuple[Handler, list[str]]:
     seen: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.url.path)
         if len(seen) <= times:
             raise exc
@@ -64,7 +64,7 @@ def failing_then(exc: Exception, times: int, then: httpx.Response) -> tuple[Hand
 
 async def test_create_is_retried_when_the_connection_could_not_be_made(clients: Any) -> None:
     handler, seen = failing_then(
-        httpx.ConnectError("refused"), 1, httpx.Response(200, json=CREATED)
+        httpx2.ConnectError("refused"), 1, httpx2.Response(200, json=CREATED)
     )
 
     created = await clients(handler).create_request(BODY)
@@ -74,10 +74,10 @@ async def test_create_is_retried_when_the_connection_could_not_be_made(clients: 
 
 
 @pytest.mark.parametrize(
-    "exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("gone"), httpx.ReadError("x")]
+    "exc", [httpx2.ReadTimeout("slow"), httpx2.RemoteProtocolError("gone"), httpx2.ReadError("x")]
 )
 async def test_create_is_not_retried_once_sent(clients: Any, exc: Exception) -> None:
-    handler, seen = failing_then(exc, 1, httpx.Response(200, json=CREATED))
+    handler, seen = failing_then(exc, 1, httpx2.Response(200, json=CREATED))
 
     with pytest.raises(OutcomeUnknownError):
         await clients(handler).create_request(BODY)
@@ -86,7 +86,7 @@ async def test_create_is_not_retried_once_sent(clients: Any, exc: Exception) -> 
 
 
 async def test_gateway_timeout_on_create_means_outcome_unknown(clients: Any) -> None:
-    handler, seen = failing_then(ValueError(), 0, httpx.Response(504, text="<html>"))
+    handler, seen = failing_then(ValueError(), 0, httpx2.Response(504, text="<html>"))
 
     with pytest.raises(OutcomeUnknownError) as caught:
         await clients(handler).create_request(BODY)
@@ -96,7 +96,7 @@ async def test_gateway_timeout_on_create_means_outcome_unknown(clients: Any) -> 
 
 
 async def test_connect_errors_exhaust_the_attempts(clients: Any) -> None:
-    handler, seen = failing_then(httpx.ConnectError("refused"), 99, httpx.Response(200))
+    handler, seen = failing_then(httpx2.ConnectError("refused"), 99, httpx2.Response(200))
 
     with pytest.raises(ServiceUnavailableError) as caught:
         await clients(handler, retry_attempts=3).create_request(BODY)
@@ -106,7 +106,7 @@ async def test_connect_errors_exhaust_the_attempts(clients: Any) -> None:
 
 
 async def test_created_response_of_the_wrong_shape_is_unexpected(clients: Any) -> None:
-    handler, _ = failing_then(ValueError(), 0, httpx.Response(200, json={"ok": True}))
+    handler, _ = failing_then(ValueError(), 0, httpx2.Response(200, json={"ok": True}))
 
     with pytest.raises(UnexpectedResponseError) as caught:
         await clients(handler).create_request(BODY)
@@ -116,7 +116,7 @@ async def test_created_response_of_the_wrong_shape_is_unexpected(clients: Any) -
 
 
 async def test_ca_bundle_is_loaded(clients: Any) -> None:
-    client = clients(lambda r: httpx.Response(200), ca_bundle=certifi.where())
+    client = clients(lambda r: httpx2.Response(200), ca_bundle=certifi.where())
 
     assert client.base_url == "https://desk.example.com"
 
@@ -130,14 +130,14 @@ def test_missing_ca_bundle_fails_at_construction(tmp_path: Path) -> None:
 
 async def test_token_answer_without_a_token_is_unexpected(clients: Any) -> None:
     grant = PasswordGrant("Bot-client", "s3cret", "automation", "pw")
-    handler, _ = failing_then(ValueError(), 0, httpx.Response(200, json={"expires_in": 60}))
+    handler, _ = failing_then(ValueError(), 0, httpx2.Response(200, json={"expires_in": 60}))
 
     with pytest.raises(UnexpectedResponseError):
         await clients(handler, auth=grant).check_auth()
 
 
 async def test_redirect_to_a_login_page_is_unexpected(clients: Any) -> None:
-    response = httpx.Response(302, headers={"Location": "/login?redirectFrom=%2Ft%2Frequest%2F"})
+    response = httpx2.Response(302, headers={"Location": "/login?redirectFrom=%2Ft%2Frequest%2F"})
     handler, _ = failing_then(ValueError(), 0, response)
 
     with pytest.raises(UnexpectedResponseError, match="SERVICEOPS_URL"):
@@ -145,7 +145,7 @@ async def test_redirect_to_a_login_page_is_unexpected(clients: Any) -> None:
 
 
 async def test_api_key_401_names_the_setting(clients: Any) -> None:
-    handler, seen = failing_then(ValueError(), 0, httpx.Response(401, json={"error": "x"}))
+    handler, seen = failing_then(ValueError(), 0, httpx2.Response(401, json={"error": "x"}))
 
     with pytest.raises(AuthenticationError, match="SERVICEOPS_API_KEY"):
         await clients(handler).search_requests()
@@ -154,9 +154,9 @@ async def test_api_key_401_names_the_setting(clients: Any) -> None:
 
 
 def test_portal_url_fills_the_template(clients: Any) -> None:
-    default = clients(lambda r: httpx.Response(200), base_url="https://desk.example.com/")
+    default = clients(lambda r: httpx2.Response(200), base_url="https://desk.example.com/")
     custom = clients(
-        lambda r: httpx.Response(200), portal_url_template="{base}/support-portal/{name}?i={id}"
+        lambda r: httpx2.Response(200), portal_url_template="{base}/support-portal/{name}?i={id}"
     )
 
     assert default.portal_url(65) == "https://desk.example.com/t/request/view/65"
@@ -173,9 +173,9 @@ def test_portal_url_template_with_unknown_placeholder_is_refused() -> None:
 async def test_custom_api_path_is_used(clients: Any) -> None:
     seen: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(str(request.url))
-        return httpx.Response(200, json=CREATED)
+        return httpx2.Response(200, json=CREATED)
 
     await clients(handler, base_url="https://d.example.com/desk", api_path="api/v2/").get_request(5)
 

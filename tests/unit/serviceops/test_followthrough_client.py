@@ -1,4 +1,4 @@
-"""The follow-through calls against httpx.MockTransport: bodies, retries, paging, filtering."""
+"""The follow-through calls against httpx2.MockTransport: bodies, retries, paging, filtering."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from bot.serviceops import (
@@ -21,17 +21,17 @@ from bot.serviceops import (
 REQUEST = {"id": 65, "name": "INC-46", "subject": "Printer", "statusName": "Resolved"}
 IST = timezone(timedelta(hours=5, minutes=30))
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 class Recorder:
     """Answers with a queue of responses (or exceptions), remembering what it was sent."""
 
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
+    def __init__(self, *answers: httpx2.Response | Exception) -> None:
         self.answers = list(answers)
-        self.seen: list[httpx.Request] = []
+        self.seen: list[httpx2.Request] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.seen.append(request)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
@@ -50,7 +50,7 @@ async def make() -> AsyncIterator[Callable[..., ServiceOpsClient]]:
         client = ServiceOpsClient(
             "https://desk.example.com",
             auth=ApiKey("key"),
-            transport=httpx.MockTransport(handler),
+            transport=httpx2.MockTransport(handler),
             retry_wait_initial=0.001,
             retry_wait_max=0.01,
             **kw,
@@ -67,8 +67,8 @@ def conversation(id_: int, kind: str, when: str = "Wed, Jul 16, 2025 04:33 pm") 
     return {"id": id_, "conversationType": kind, "details": f"<p>{id_}</p>", "createdTime": when}
 
 
-def page(items: list[dict[str, Any]], total: int | None = None) -> httpx.Response:
-    return httpx.Response(
+def page(items: list[dict[str, Any]], total: int | None = None) -> httpx2.Response:
+    return httpx2.Response(
         200, json={"objectList": items, "totalCount": len(items) if total is None else total}
     )
 
@@ -77,7 +77,7 @@ def page(items: list[dict[str, Any]], total: int | None = None) -> httpx.Respons
 
 
 async def test_update_patches_only_the_given_fields(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.Response(200, json=REQUEST))
 
     updated = await make(server).update_request(65, status_name="Resolved", priority_name="High")
 
@@ -88,7 +88,7 @@ async def test_update_patches_only_the_given_fields(make: Any) -> None:
 
 
 async def test_update_accepts_wire_names_and_leaves_out_none(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.Response(200, json=REQUEST))
 
     await make(server).update_request(65, groupName="Hardware", priority_name=None)
 
@@ -96,7 +96,7 @@ async def test_update_accepts_wire_names_and_leaves_out_none(make: Any) -> None:
 
 
 async def test_update_with_nothing_to_change_sends_nothing(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.Response(200, json=REQUEST))
 
     with pytest.raises(ValueError, match="no field"):
         await make(server).update_request(65)
@@ -105,7 +105,7 @@ async def test_update_with_nothing_to_change_sends_nothing(make: Any) -> None:
 
 
 async def test_update_with_an_unknown_field_sends_nothing(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.Response(200, json=REQUEST))
 
     with pytest.raises(ValueError, match="status"):
         await make(server).update_request(65, status="Resolved")
@@ -114,10 +114,10 @@ async def test_update_with_an_unknown_field_sends_nothing(make: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("gone"), httpx.ReadError("x")]
+    "exc", [httpx2.ReadTimeout("slow"), httpx2.RemoteProtocolError("gone"), httpx2.ReadError("x")]
 )
 async def test_update_is_not_retried_once_sent(make: Any, exc: Exception) -> None:
-    server = Recorder(exc, httpx.Response(200, json=REQUEST))
+    server = Recorder(exc, httpx2.Response(200, json=REQUEST))
 
     with pytest.raises(OutcomeUnknownError) as caught:
         await make(server).update_request(65, status_name="Resolved")
@@ -128,7 +128,7 @@ async def test_update_is_not_retried_once_sent(make: Any, exc: Exception) -> Non
 
 
 async def test_update_is_retried_when_the_connection_could_not_be_made(make: Any) -> None:
-    server = Recorder(httpx.ConnectError("refused"), httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.ConnectError("refused"), httpx2.Response(200, json=REQUEST))
 
     updated = await make(server).update_request(65, status_name="Resolved")
 
@@ -137,7 +137,7 @@ async def test_update_is_retried_when_the_connection_could_not_be_made(make: Any
 
 
 async def test_gateway_timeout_on_update_means_outcome_unknown(make: Any) -> None:
-    server = Recorder(httpx.Response(504, text="<html>"))
+    server = Recorder(httpx2.Response(504, text="<html>"))
 
     with pytest.raises(OutcomeUnknownError) as caught:
         await make(server).update_request(65, status_name="Resolved")
@@ -150,16 +150,16 @@ async def test_gateway_timeout_on_update_means_outcome_unknown(make: Any) -> Non
 @pytest.mark.parametrize(
     "answer",
     [
-        httpx.Response(200),
-        httpx.Response(204),
-        httpx.Response(200, json={"result": "ok"}),
-        httpx.Response(200, text="done"),
+        httpx2.Response(200),
+        httpx2.Response(204),
+        httpx2.Response(200, json={"result": "ok"}),
+        httpx2.Response(200, text="done"),
     ],
 )
 async def test_update_without_a_request_in_the_answer_reads_it_back(
-    make: Any, answer: httpx.Response
+    make: Any, answer: httpx2.Response
 ) -> None:
-    server = Recorder(answer, httpx.Response(200, json=REQUEST))
+    server = Recorder(answer, httpx2.Response(200, json=REQUEST))
 
     updated = await make(server).update_request(65, status_name="Resolved")
 
@@ -172,7 +172,7 @@ async def test_update_without_a_request_in_the_answer_reads_it_back(
 
 async def test_update_of_an_unknown_request_is_not_found(make: Any) -> None:
     body = {"code": "404", "userMessage": "Request 9 not found.", "cause": None}
-    server = Recorder(httpx.Response(404, json=body))
+    server = Recorder(httpx2.Response(404, json=body))
 
     with pytest.raises(RequestNotFoundError):
         await make(server).update_request(9, status_name="Resolved")
@@ -329,7 +329,7 @@ async def test_bad_arguments_send_nothing(make: Any, kwargs: dict[str, Any], mat
 
 
 async def test_a_page_of_the_wrong_shape_is_unexpected(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json={"objectList": [{"details": "no id"}]}))
+    server = Recorder(httpx2.Response(200, json={"objectList": [{"details": "no id"}]}))
 
     with pytest.raises(UnexpectedResponseError, match="search_conversations"):
         await make(server).conversations(65)
@@ -340,7 +340,7 @@ async def test_a_page_of_the_wrong_shape_is_unexpected(make: Any) -> None:
 
 async def test_add_conversation_posts_a_published_entry(make: Any) -> None:
     answer = {**conversation(12, "requestor_to_technician"), "createdByName": "Automation"}
-    server = Recorder(httpx.Response(200, json=answer))
+    server = Recorder(httpx2.Response(200, json=answer))
 
     added = await make(server).add_conversation(
         65, conversation_type="requestor_to_technician", details_html="<p>Still broken</p>"
@@ -360,7 +360,7 @@ async def test_add_conversation_posts_a_published_entry(make: Any) -> None:
 
 
 async def test_add_conversation_sends_a_subject_when_given(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=conversation(12, "note")))
+    server = Recorder(httpx2.Response(200, json=conversation(12, "note")))
 
     await make(server).add_conversation(
         65, conversation_type="note", details_html="<p>x</p>", subject="From chat"
@@ -369,9 +369,9 @@ async def test_add_conversation_sends_a_subject_when_given(make: Any) -> None:
     assert server.bodies()[0]["subject"] == "From chat"
 
 
-@pytest.mark.parametrize("exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("gone")])
+@pytest.mark.parametrize("exc", [httpx2.ReadTimeout("slow"), httpx2.RemoteProtocolError("gone")])
 async def test_add_conversation_is_not_retried_once_sent(make: Any, exc: Exception) -> None:
-    server = Recorder(exc, httpx.Response(200, json=conversation(12, "note")))
+    server = Recorder(exc, httpx2.Response(200, json=conversation(12, "note")))
 
     with pytest.raises(OutcomeUnknownError) as caught:
         await make(server).add_conversation(65, conversation_type="note", details_html="<p>x</p>")
@@ -382,10 +382,10 @@ async def test_add_conversation_is_not_retried_once_sent(make: Any, exc: Excepti
 
 @pytest.mark.parametrize(
     "answer",
-    [httpx.Response(200), httpx.Response(200, json={"ok": True}), httpx.Response(200, json=[])],
+    [httpx2.Response(200), httpx2.Response(200, json={"ok": True}), httpx2.Response(200, json=[])],
 )
 async def test_add_conversation_with_an_unreadable_answer_says_to_check(
-    make: Any, answer: httpx.Response
+    make: Any, answer: httpx2.Response
 ) -> None:
     server = Recorder(answer)
 
@@ -397,7 +397,7 @@ async def test_add_conversation_with_an_unreadable_answer_says_to_check(
 
 
 async def test_add_note_keeps_its_dict_answer_on_the_shared_path(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=conversation(12, "note")), httpx.Response(200))
+    server = Recorder(httpx2.Response(200, json=conversation(12, "note")), httpx2.Response(200))
     client = make(server)
 
     note = await client.add_note(65, "<p>Filed from chat</p>")
@@ -454,7 +454,7 @@ async def test_find_by_number_needs_a_number(make: Any) -> None:
 
 
 async def test_a_redirect_on_add_conversation_is_not_called_accepted(make: Any) -> None:
-    server = Recorder(httpx.Response(302, headers={"Location": "/login"}))
+    server = Recorder(httpx2.Response(302, headers={"Location": "/login"}))
 
     with pytest.raises(UnexpectedResponseError) as caught:
         await make(server).add_conversation(65, conversation_type="note", details_html="<p>x</p>")
@@ -464,7 +464,7 @@ async def test_a_redirect_on_add_conversation_is_not_called_accepted(make: Any) 
 
 
 async def test_update_takes_the_status_under_its_wire_name_too(make: Any) -> None:
-    server = Recorder(httpx.Response(200, json=REQUEST))
+    server = Recorder(httpx2.Response(200, json=REQUEST))
 
     await make(server).update_request(65, statusName="Pending")
 

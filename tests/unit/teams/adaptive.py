@@ -37,7 +37,7 @@ TYPES = _known_types()
 
 
 def size(obj: Any) -> int:
-    """Bytes of `obj` as JSON the way httpx sends it (UTF-8, non-ASCII unescaped). Written
+    """Bytes of `obj` as JSON the way httpx2 sends it (UTF-8, non-ASCII unescaped). Written
     with every non-ASCII character escaped (`\\uXXXX`), a card of non-Latin or emoji text
     can be two or three times as large."""
     return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
