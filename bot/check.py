@@ -530,10 +530,21 @@ def _form_check(settings: Settings) -> Check:
         form = load_form_config(settings.bot_config)
     except ConfigError as exc:
         return Check(False, f"Form configuration {settings.bot_config}", " ".join(exc.problems))
+    offered = [
+        name
+        for name, shown in (
+            ("Category", bool(form.categories)),
+            ("Location", bool(form.locations)),
+            ("CC", form.cc_field),
+        )
+        if shown
+    ]
+    platforms = f", defaults for {' and '.join(form.platforms)}" if form.platforms else ""
+    fields = f"; the form also offers {', '.join(offered)}" if offered else ""
     return Check(
         True,
         f"Form configuration {settings.bot_config}: {len(form.departments)} departments, "
-        f"{len(form.channels)} channel defaults",
+        f"{len(form.channels)} channel defaults{platforms}{fields}",
     )
 
 

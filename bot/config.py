@@ -29,6 +29,10 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -45,6 +49,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_PRIORITIES = ("Low", "Medium", "High", "Urgent")
 DEFAULT_URGENCIES = ("Low", "Medium", "High", "Urgent")
 DEFAULT_IMPACTS = ("Low", "On User", "On Department", "On Business")
+
+CHOICES_MAX = 100
+"""Most categories or locations the form offers (a Slack drop-down's limit)."""
 
 CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,}$")
 
@@ -751,10 +758,107 @@ def _wording(name: str, error: Any) -> str:
 # --------------------------------------------------------------------------- form config
 
 
-class ChannelDefaults(BaseModel):
-    """Values preselected in the modal when it is opened from one channel."""
+NAME_MAX = 100
+"""Longest name a default may give (a category, a status, a group...)."""
+CUSTOM_FIELD_EXAMPLE = '{ "Asset tag" = "A-1", "Floor" = 3, "VIP" = true }'
+ASSET_EXAMPLE = '{ asset_model = "asset_hardware", asset_id = 12 }'
+
+CustomValue = StrictStr | StrictInt | StrictFloat | StrictBool
+"""A custom field's value as TOML gives it: text, a whole number, a number, true/false."""
+
+
+class AssetRef(BaseModel):
+    """An asset every request from a place is linked to (`linkAssetIds`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset_model: str
+    """The asset's kind as ServiceOps names it, e.g. `asset_hardware`."""
+    asset_id: int
+
+
+class RequestDefaults(BaseModel):
+    """What every request filed from a place carries without anyone picking it: the create
+    API's fields the form does not ask for. Shared by the whole file, `[platforms.…]` and
+    `[channels.…]`; the most specific one that sets a key wins (custom fields merge)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    """`categoryName`; preselected when the form offers `categories`."""
+    location: str | None = None
+    """`locationName`; preselected when the form offers `locations`."""
+    source: str | None = None
+    """`source`, e.g. "Slack" (else `SERVICEOPS_SOURCE`, else ServiceOps' "External")."""
+    support_level: str | None = None
+    """`supportLevel`, e.g. "tier2"."""
+    group: str | None = None
+    """`groupName`: the technician group the request starts with."""
+    status: str | None = None
+    """`statusName` on create (else ServiceOps' default, Open)."""
+    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    """`customField`, keyed by the custom field's name as the portal shows it."""
+    link_assets: list[AssetRef] = Field(default_factory=list)
+    """`linkAssetIds`."""
+
+    @field_validator(
+        "category", "location", "source", "support_level", "group", "status", mode="before"
+    )
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic says it must be text
+        name = value.strip()
+        if not name:
+            raise ValueError("must not be empty: leave the key out to let ServiceOps decide")
+        if len(name) > NAME_MAX:
+            raise ValueError(f"must be at most {NAME_MAX} characters")
+        return name
+
+    @field_validator("custom_fields", mode="before")
+    @classmethod
+    def _custom_fields(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a table of names and values, like {CUSTOM_FIELD_EXAMPLE}")
+        for name, item in value.items():
+            if not str(name).strip():
+                raise ValueError("a custom field's name must not be empty")
+            if not isinstance(item, str | int | float | bool):
+                shown = json.dumps(str(name), ensure_ascii=False)
+                raise ValueError(
+                    f"{shown} must be text, a number or true/false (a date as epoch "
+                    "milliseconds, e.g. 1767225600000)"
+                )
+        return {str(name).strip(): item for name, item in value.items()}
+
+    @field_validator("link_assets", mode="before")
+    @classmethod
+    def _link_assets(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError(f"must be a list of assets, like [{ASSET_EXAMPLE}]")
+        for number, item in enumerate(value, start=1):
+            if isinstance(item, AssetRef):
+                continue
+            keys = set(item) if isinstance(item, dict) else set()
+            model, asset_id = (item.get("asset_model"), item.get("asset_id")) if keys else (0, 0)
+            valid = (
+                keys == {"asset_model", "asset_id"}
+                and isinstance(model, str)
+                and bool(model.strip())
+                and isinstance(asset_id, int)
+                and not isinstance(asset_id, bool)
+                and asset_id >= 1
+            )
+            if not valid:
+                raise ValueError(
+                    f"asset {number} must be {ASSET_EXAMPLE}: the asset's kind as ServiceOps "
+                    "names it, and its id (a whole number from 1)"
+                )
+        return value
+
+
+class ChannelDefaults(RequestDefaults):
+    """Values preselected in the form opened from one place, and what its requests carry."""
 
     department: str | None = None
     priority: str | None = None
@@ -765,27 +869,32 @@ class ChannelDefaults(BaseModel):
     """Replies in a ticket's thread become conversation entries on the request."""
 
 
-class FormConfig(BaseModel):
-    """Choices the modal offers. Names must match ServiceOps exactly (tenants rename them)."""
-
-    model_config = ConfigDict(extra="forbid")
+class FormConfig(RequestDefaults):
+    """Choices the form offers, and the defaults of every request (`RequestDefaults`, here
+    for the whole file). Names must match ServiceOps exactly (tenants rename them)."""
 
     priorities: list[str] = Field(default_factory=lambda: list(DEFAULT_PRIORITIES))
     urgencies: list[str] = Field(default_factory=lambda: list(DEFAULT_URGENCIES))
     impacts: list[str] = Field(default_factory=lambda: list(DEFAULT_IMPACTS))
     departments: list[str] = Field(default_factory=list)
     """Empty: department is free text. Over 100: a type-ahead select."""
+    categories: list[str] = Field(default_factory=list)
+    """Listed: the form offers Category (else `category` is sent as it is)."""
+    locations: list[str] = Field(default_factory=list)
+    """Listed: the form offers Location (else `location` is sent as it is)."""
+    cc_field: bool = False
+    """The form offers CC: people to keep informed (`ccEmailSet`)."""
     default_priority: str | None = None
     default_urgency: str | None = None
     default_impact: str | None = None
-    category: str | None = None
-    """Sent as `categoryName` on every request when set."""
     max_tags: int = Field(default=10, ge=0, le=50)
+    platforms: dict[Platform, ChannelDefaults] = Field(default_factory=dict)
+    """Defaults for every conversation of one platform (`[platforms.teams]`)."""
     channels: dict[str, ChannelDefaults] = Field(default_factory=dict)
     """Keyed by a Slack channel id (`C0123ABCD`, or `slack:C0123ABCD`) or by another platform's
     conversation id after its name (`teams:19:…@thread.tacv2`)."""
 
-    @field_validator("priorities", "urgencies", "impacts", "departments")
+    @field_validator("priorities", "urgencies", "impacts", "departments", "categories", "locations")
     @classmethod
     def _clean_names(cls, values: list[str]) -> list[str]:
         cleaned = [value.strip() for value in values if value.strip()]
@@ -796,6 +905,16 @@ class FormConfig(BaseModel):
             raise ValueError("choices must not repeat")
         return cleaned
 
+    @field_validator("categories", "locations")
+    @classmethod
+    def _fit_a_drop_down(cls, values: list[str]) -> list[str]:
+        if len(values) > CHOICES_MAX:
+            raise ValueError(
+                f"at most {CHOICES_MAX} choices fit a chat drop-down (this has {len(values)}): "
+                "list the ones people pick, or leave the key out and set one as a default"
+            )
+        return values
+
     @model_validator(mode="after")
     def _defaults_are_choices(self) -> Self:
         problems = []
@@ -803,7 +922,10 @@ class FormConfig(BaseModel):
             ("default_priority", self.default_priority, self.priorities),
             ("default_urgency", self.default_urgency, self.urgencies),
             ("default_impact", self.default_impact, self.impacts),
+            *self._listed_checks("", self),
         ]
+        for platform, defaults in self.platforms.items():
+            checks += self._place_checks(f"platforms.{platform}", defaults)
         for key, defaults in self.channels.items():
             where = f"channels.{_toml_key(key)}"
             problem = _channel_key_problem(key)
@@ -814,13 +936,7 @@ class FormConfig(BaseModel):
                 problems.append(
                     f"[channels.{plain}] and [{where}] name the same Slack channel: keep one"
                 )
-            checks += [
-                (f"{where}.priority", defaults.priority, self.priorities),
-                (f"{where}.urgency", defaults.urgency, self.urgencies),
-                (f"{where}.impact", defaults.impact, self.impacts),
-            ]
-            if self.departments:
-                checks.append((f"{where}.department", defaults.department, self.departments))
+            checks += self._place_checks(where, defaults)
         for name, value, choices in checks:
             if value is not None and value not in choices:
                 problems.append(f"{name} = {value!r} is not one of {choices}")
@@ -828,10 +944,35 @@ class FormConfig(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+    def _place_checks(
+        self, where: str, defaults: ChannelDefaults
+    ) -> list[tuple[str, str | None, list[str]]]:
+        checks = [
+            (f"{where}.priority", defaults.priority, self.priorities),
+            (f"{where}.urgency", defaults.urgency, self.urgencies),
+            (f"{where}.impact", defaults.impact, self.impacts),
+            *self._listed_checks(f"{where}.", defaults),
+        ]
+        if self.departments:
+            checks.append((f"{where}.department", defaults.department, self.departments))
+        return checks
+
+    def _listed_checks(
+        self, prefix: str, defaults: RequestDefaults
+    ) -> list[tuple[str, str | None, list[str]]]:
+        """A default category or location must be one of the form's, when it offers some."""
+        checks = []
+        if self.categories:
+            checks.append((f"{prefix}category", defaults.category, self.categories))
+        if self.locations:
+            checks.append((f"{prefix}location", defaults.location, self.locations))
+        return checks
+
     def defaults_for(
         self, conversation: str | None, *, platform: Platform = "slack"
     ) -> ChannelDefaults:
-        """Preselected values for a conversation, falling back to the global defaults.
+        """Preselected values and request defaults for a conversation: its channel's entry,
+        else its platform's (`[platforms.…]`), else the whole file's.
 
         Slack looks up the plain channel id (or its `slack:` key); another platform looks up
         `"{platform}:{conversation}"`.
@@ -843,14 +984,36 @@ class FormConfig(BaseModel):
                 keys.append(conversation)
             keys.append(f"{platform}:{conversation}")
         found = (self.channels[key] for key in keys if key in self.channels)
-        specific = next(found, ChannelDefaults())
+        layers = [
+            layer
+            for layer in (next(found, None), self.platforms.get(platform))
+            if layer is not None
+        ]
+
+        def pick(name: str, fallback: Any = None) -> Any:
+            for layer in layers:
+                if name in layer.model_fields_set:
+                    return getattr(layer, name)
+            return fallback
+
+        custom_fields = dict(self.custom_fields)
+        for layer in reversed(layers):
+            custom_fields.update(layer.custom_fields)
         return ChannelDefaults(
-            department=specific.department,
-            priority=specific.priority or self.default_priority,
-            urgency=specific.urgency or self.default_urgency,
-            impact=specific.impact or self.default_impact,
-            tags=list(specific.tags),
-            sync_replies=specific.sync_replies,
+            department=pick("department"),
+            priority=pick("priority") or self.default_priority,
+            urgency=pick("urgency") or self.default_urgency,
+            impact=pick("impact") or self.default_impact,
+            tags=list(pick("tags", [])),
+            sync_replies=pick("sync_replies", True),
+            category=pick("category", self.category),
+            location=pick("location", self.location),
+            source=pick("source", self.source),
+            support_level=pick("support_level", self.support_level),
+            group=pick("group", self.group),
+            status=pick("status", self.status),
+            custom_fields=custom_fields,
+            link_assets=list(pick("link_assets", self.link_assets)),
         )
 
 

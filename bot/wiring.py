@@ -163,9 +163,7 @@ def build_core(
         cache=cache,
         serviceops=serviceops,
         claims=claims,
-        tickets=TicketService(
-            serviceops, claims, category=form.category, source=settings.serviceops.source
-        ),
+        tickets=TicketService(serviceops, claims, form=form, source=settings.serviceops.source),
         drafts=StateStore(cache),
         inflight=InFlight(),
         links=links,

@@ -18,7 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.core.form import DEPARTMENT_MAX, DESCRIPTION_MAX, SUBJECT_MAX, TAGS_SCAN_MAX
+from bot.core.form import (
+    CC_MAX,
+    CC_TEXT_MAX,
+    DEPARTMENT_MAX,
+    DESCRIPTION_MAX,
+    SUBJECT_MAX,
+    TAGS_SCAN_MAX,
+)
 from bot.core.model import Origin, TicketDraft
 from bot.core.text import clean, length, one_line, truncate
 
@@ -31,6 +38,8 @@ INLINE_LIMIT = 2000
 
 SHORTENED = "\n… (shortened to fit the form)"
 """Ends a description cut to fit (the forms end it the same way)."""
+CC_SCAN_MAX = 100
+"""Most CC addresses kept of a draft (the form shows what it accepts, and says so)."""
 NAME_MAX = 250
 """Longest priority, urgency or impact name kept (the forms offer configured names only)."""
 
@@ -142,6 +151,12 @@ def fitted(draft: TicketDraft) -> TicketDraft:
         impact=_name(draft.impact),
         department=department,
         tags=[tag for tag in draft.tags[:TAGS_SCAN_MAX] if length(tag) <= DESCRIPTION_MAX],
+        category=_name(draft.category),
+        location=_name(draft.location),
+        cc_people=[person for person in draft.cc_people[:CC_MAX] if length(person) <= NAME_MAX],
+        cc_emails=[
+            email for email in draft.cc_emails[:CC_SCAN_MAX] if length(email) <= CC_TEXT_MAX
+        ],
     )
 
 

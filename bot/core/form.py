@@ -8,12 +8,17 @@ the limits and `prefill` so a form never offers what `validate` would refuse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from bot.config import ChannelDefaults, FormConfig
 from bot.core.model import TicketDraft
 from bot.core.text import TagError, clean, length, one_line, parse_tags, truncate, visible
+from bot.serviceops.models import EMAIL
+
+EMAIL_MAX = 254
+_CC_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 class Field:
@@ -26,8 +31,26 @@ class Field:
     IMPACT: Final = "impact"
     DEPARTMENT: Final = "department"
     TAGS: Final = "tags"
+    CATEGORY: Final = "category"
+    LOCATION: Final = "location"
+    CC_PEOPLE: Final = "cc_people"
+    """People picked to copy (user ids, separated by spaces or commas)."""
+    CC: Final = "cc"
+    """E-mail addresses typed to copy (separated by commas, semicolons or spaces)."""
 
-    ALL: Final = (SUBJECT, DESCRIPTION, PRIORITY, URGENCY, IMPACT, DEPARTMENT, TAGS)
+    ALL: Final = (
+        SUBJECT,
+        DESCRIPTION,
+        PRIORITY,
+        URGENCY,
+        IMPACT,
+        DEPARTMENT,
+        TAGS,
+        CATEGORY,
+        LOCATION,
+        CC_PEOPLE,
+        CC,
+    )
 
 
 SUBJECT_MAX = 250
@@ -41,6 +64,10 @@ TAG_MAX = 50
 """Longest tag accepted."""
 TAGS_SCAN_MAX = 100
 """Most tags read out of one prefilled value before the form's own limit applies."""
+CC_MAX = 10
+"""Most people copied on one ticket."""
+CC_TEXT_MAX = CC_MAX * 80
+"""Length of the typed CC field (ten long addresses and their separators)."""
 
 Values = Mapping[str, str | None]
 """Submitted values by field name; None or "" for a field left empty."""
@@ -72,6 +99,7 @@ def validate(values: Values, form: FormConfig) -> TicketDraft | Errors:
     picked = {name: _choice(values, name, options, errors) for name, options in choices.items()}
     department = _department(values.get(Field.DEPARTMENT), form, errors)
     tags = _tags(values.get(Field.TAGS), form, errors)
+    optional = _optional_fields(values, form, errors)
     if errors:
         return errors
     return TicketDraft(
@@ -82,6 +110,7 @@ def validate(values: Values, form: FormConfig) -> TicketDraft | Errors:
         impact=picked[Field.IMPACT],
         department=department,
         tags=tags,
+        **optional,
     )
 
 
@@ -93,6 +122,9 @@ def prefill(draft: TicketDraft, defaults: ChannelDefaults) -> TicketDraft:
             update[name] = getattr(defaults, name)
     if not draft.tags and defaults.tags:
         update[Field.TAGS] = list(defaults.tags)
+    for name in (Field.CATEGORY, Field.LOCATION):
+        if not getattr(draft, name) and getattr(defaults, name):
+            update[name] = getattr(defaults, name)
     return draft.model_copy(update=update) if update else draft
 
 
@@ -151,6 +183,54 @@ def _department(typed: str | None, form: FormConfig, errors: Errors) -> str | No
         )
         return None
     return known[name.casefold()]
+
+
+def _optional_fields(values: Values, form: FormConfig, errors: Errors) -> dict[str, Any]:
+    """Category, location and CC: read only when `BOT_CONFIG` has the form offer them."""
+    found: dict[str, Any] = {}
+    if form.categories:
+        found[Field.CATEGORY] = _choice(values, Field.CATEGORY, form.categories, errors)
+    if form.locations:
+        found[Field.LOCATION] = _choice(values, Field.LOCATION, form.locations, errors)
+    if form.cc_field:
+        found["cc_people"] = _cc_people(values.get(Field.CC_PEOPLE), errors)
+        found["cc_emails"] = _cc_emails(values.get(Field.CC), errors)
+    return found
+
+
+def _cc_people(picked: str | None, errors: Errors) -> list[str]:
+    people = [person for person in dict.fromkeys(_CC_SEPARATORS.split(picked or "")) if person]
+    if len(people) > CC_MAX:
+        errors[Field.CC_PEOPLE] = f"Please pick at most {CC_MAX} people (you picked {len(people)})."
+    return people
+
+
+def _cc_emails(typed: str | None, errors: Errors) -> list[str]:
+    parts = [part for part in _CC_SEPARATORS.split(one_line(clean(typed or ""))) if part]
+    wrong = next((part for part in parts if not is_email(part)), None)
+    if wrong is not None:
+        errors[Field.CC] = (
+            f"“{truncate(wrong, 40)}” isn't an e-mail address. Please type addresses like "
+            "ann@example.com, separated by commas."
+        )
+        return []
+    addresses = unique_addresses(parts)
+    if len(addresses) > CC_MAX:
+        errors[Field.CC] = f"Please copy at most {CC_MAX} people (you typed {len(addresses)})."
+    return addresses
+
+
+def unique_addresses(addresses: list[str]) -> list[str]:
+    """`addresses` without repeats (case-insensitive; the first spelling is kept)."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.casefold(), address)
+    return list(seen.values())
+
+
+def is_email(text: str) -> bool:
+    """`text` is an address ServiceOps accepts in `ccEmailSet` (the create body's rule)."""
+    return len(text) <= EMAIL_MAX and EMAIL.match(text) is not None
 
 
 def _tags(typed: str | None, form: FormConfig, errors: Errors) -> list[str]:

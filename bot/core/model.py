@@ -65,6 +65,13 @@ class TicketDraft(BaseModel):
     impact: str | None = None
     department: str | None = None
     tags: list[str] = Field(default_factory=list)
+    category: str | None = None
+    location: str | None = None
+    cc_people: list[str] = Field(default_factory=list)
+    """People picked to copy, as platform user ids (a people picker); their e-mails join
+    `cc_emails` before filing (`bot.core.form.resolve_cc`)."""
+    cc_emails: list[str] = Field(default_factory=list)
+    """E-mail addresses to copy (`ccEmailSet`): typed, or looked up for `cc_people`."""
 
 
 class FiledTicket(BaseModel):

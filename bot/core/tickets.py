@@ -25,10 +25,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.config import ChannelDefaults, FormConfig
 from bot.core.claims import ClaimKey, Claims
 from bot.core.model import FiledTicket, Origin, TicketDraft
 from bot.metrics import TICKETS_CREATED
 from bot.serviceops import (
+    AssetLink,
     AuthenticationError,
     OutcomeUnknownError,
     Request,
@@ -64,6 +66,12 @@ given): never the internal id, which looks like a number but is not the ticket's
 BAD_EMAIL = (
     "The e-mail address on your chat account isn't one ServiceOps accepts, so I can't name "
     "you as the requester. Please ask your IT admin to check the address on your account."
+)
+
+
+BAD_CC = (
+    "One of the addresses to copy isn't one ServiceOps accepts. Press Back to the form and "
+    "check the CC field."
 )
 
 
@@ -105,19 +113,28 @@ class MissingRequesterError(TicketError):
 
 
 class TicketService:
-    """Files drafts as ServiceOps requests, at most once per attempt and per source."""
+    """Files drafts as ServiceOps requests, at most once per attempt and per source.
+
+    Args:
+        client: the ServiceOps client.
+        claims: the shared first-wins claims.
+        form: `BOT_CONFIG`, whose defaults for the place a draft came from fill in what the
+            person did not pick (category, location) and what the form does not ask
+            (source, support level, group, status, custom fields, linked assets).
+        source: `source` for requests whose place names none (`SERVICEOPS_SOURCE`).
+    """
 
     def __init__(
         self,
         client: ServiceOpsClient,
         claims: Claims,
         *,
-        category: str | None = None,
+        form: FormConfig | None = None,
         source: str | None = None,
     ) -> None:
         self._client = client
         self._claims = claims
-        self._category = category
+        self._form = form or FormConfig()
         self._source = source
         self._confirmed: OrderedDict[str, FiledTicket] = OrderedDict()
         """Tickets ServiceOps confirmed, by attempt, in case the shared cache lost them."""
@@ -164,7 +181,8 @@ class TicketService:
         confirmed = self._confirmed.get(attempt_id)
         if confirmed is not None:  # created here while the cache could not record it
             return confirmed
-        body = self._request_body(draft, requester_email, footer)
+        defaults = self._form.defaults_for(origin.conversation, platform=origin.platform)
+        body = self._request_body(draft, requester_email, footer, defaults)
         # Kept with the claim: if this attempt dies mid-create, the next try searches for it.
         marker = {"subject": body.subject, "since": datetime.now(UTC).isoformat()}
         attempt_key = ClaimKey.attempt(attempt_id)
@@ -261,7 +279,11 @@ class TicketService:
         task.add_done_callback(self._recording.discard)
 
     def _request_body(
-        self, draft: TicketDraft, requester_email: str, footer: str | None
+        self,
+        draft: TicketDraft,
+        requester_email: str,
+        footer: str | None,
+        defaults: ChannelDefaults,
     ) -> RequestCreate:
         text = draft.description.strip()
         if footer:
@@ -276,13 +298,26 @@ class TicketService:
                 impact_name=draft.impact or None,
                 department_name=draft.department or None,
                 tags=list(draft.tags) or None,
-                category_name=self._category,
-                source=self._source,
+                category_name=draft.category or defaults.category,
+                location_name=draft.location or defaults.location,
+                cc_email_set=list(draft.cc_emails) or None,
+                source=defaults.source or self._source,
+                support_level=defaults.support_level,
+                group_name=defaults.group,
+                status_name=defaults.status,
+                custom_field=dict(defaults.custom_fields) or None,
+                link_asset_ids=[
+                    AssetLink(asset_model=asset.asset_model, asset_id=asset.asset_id)
+                    for asset in defaults.link_assets
+                ]
+                or None,
             )
         except ValidationError as exc:  # pydantic: blank subject, malformed e-mail
             fields = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
             if fields & {"requester_email", "requesterEmail"}:
                 raise TicketError(BAD_EMAIL) from exc
+            if fields & {"cc_email_set", "ccEmailSet"}:
+                raise TicketError(BAD_CC) from exc
             raise TicketError(
                 "Some of the ticket's fields are not valid. Please check the subject and try again."
             ) from exc

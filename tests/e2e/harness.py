@@ -286,6 +286,9 @@ def initial_values(view: dict[str, Any]) -> dict[str, str | None]:
             continue
         element = block["element"]
         option = element.get("initial_option")
+        if "initial_users" in element:
+            values[block["block_id"]] = " ".join(element["initial_users"]) or None
+            continue
         values[block["block_id"]] = (
             option["value"] if option is not None else element.get("initial_value")
         )

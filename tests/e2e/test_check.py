@@ -398,6 +398,40 @@ async def test_good_form_configuration_is_summarised(
     )
 
 
+async def test_optional_fields_and_platform_defaults_are_summarised(
+    slack: FakeSlack, desk: FakeServiceOps, tmp_path: Path
+) -> None:
+    config = tmp_path / "bot-config.toml"
+    config.write_text(
+        'categories = ["Network"]\ncc_field = true\n[platforms.slack]\nsource = "Slack"\n',
+        encoding="utf-8",
+    )
+
+    outcome = await check(slack, desk, bot_config=config)
+
+    assert outcome.ok, outcome.text
+    assert outcome.line(f"Form configuration {config}").what.endswith(
+        ": 0 departments, 0 channel defaults, defaults for slack; the form also offers Category, CC"
+    )
+
+
+async def test_bad_request_defaults_are_named_by_check(
+    slack: FakeSlack, desk: FakeServiceOps, tmp_path: Path
+) -> None:
+    config = tmp_path / "bot-config.toml"
+    config.write_text(
+        'custom_fields = { Due = 2026-01-31 }\nlink_assets = [{ asset_model = "pc" }]\n',
+        encoding="utf-8",
+    )
+
+    outcome = await check(slack, desk, bot_config=config)
+
+    assert [r.what for r in outcome.failed] == [f"Form configuration {config}"]
+    fix = outcome.failed[0].fix
+    assert 'custom_fields: "Due" must be text, a number or true/false' in fix
+    assert "link_assets: asset 1 must be" in fix
+
+
 # --------------------------------------------------------------------------- console script
 
 

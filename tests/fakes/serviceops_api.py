@@ -396,6 +396,9 @@ class FakeServiceOps:
             return web.json_response(_error("400", "Subject is required."), status=400)
         if "@" not in str(body.get("requesterEmail") or ""):
             return web.json_response(_error("400", "Requester email is required."), status=400)
+        problem = _seed_shape_problem(body)
+        if problem is not None:
+            return web.json_response(_error("400", problem), status=400)
         for key, known, label in (
             ("departmentName", self.departments, "Department"),
             ("locationName", self.locations, "Location"),
@@ -478,6 +481,9 @@ class FakeServiceOps:
         status = body.get("statusName")
         if status is not None and status not in self.statuses:
             return f"Status '{status}' does not exist."
+        problem = _seed_shape_problem(body)
+        if problem is not None:
+            return web.json_response(_error("400", problem), status=400)
         for key, known, label in (
             ("departmentName", self.departments, "Department"),
             ("locationName", self.locations, "Location"),
@@ -627,3 +633,44 @@ def _reason(status: int) -> str:
     return {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}.get(
         status, "Error"
     )
+
+
+_STRING_FIELDS = (
+    "subject",
+    "description",
+    "categoryName",
+    "impactName",
+    "priorityName",
+    "urgencyName",
+    "departmentName",
+    "locationName",
+    "supportLevel",
+    "source",
+    "statusName",
+    "groupName",
+)
+
+
+def _seed_shape_problem(body: dict[str, Any]) -> str | None:
+    """What in a create body breaks the types of the vendor's create table, if anything:
+    names are strings, `ccEmailSet`/`tags` arrays of strings, `linkAssetIds` objects with
+    `assetModel` and a numeric `assetId`, `customField` a map."""
+    for key in _STRING_FIELDS:
+        if key in body and not isinstance(body[key], str):
+            return f"{key} must be a string."
+    for key in ("ccEmailSet", "tags"):
+        if key in body and not (
+            isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])
+        ):
+            return f"{key} must be an array of strings."
+    assets = body.get("linkAssetIds", [])
+    if not isinstance(assets, list) or not all(
+        isinstance(a, dict)
+        and isinstance(a.get("assetModel"), str)
+        and isinstance(a.get("assetId"), int)
+        for a in assets
+    ):
+        return "linkAssetIds must be objects with assetModel and assetId."
+    if "customField" in body and not isinstance(body["customField"], dict):
+        return "customField must be a map."
+    return None

@@ -309,6 +309,17 @@ def check_element(element: Any, pointer: str) -> list[str]:
                 errors.append(
                     _err("must match one of the provided options", f"{pointer}/initial_options/{i}")
                 )
+    elif kind == "multi_users_select":
+        chosen = element.get("initial_users")
+        if chosen is not None and (
+            not isinstance(chosen, list) or not all(isinstance(u, str) for u in chosen)
+        ):
+            errors.append(_err("must be a list of user ids", pointer + "/initial_users"))
+        most = element.get("max_selected_items")
+        if most is not None and int(most) < 1:
+            errors.append(_err("must be 1 or more", pointer + "/max_selected_items"))
+        elif most is not None and chosen and len(chosen) > int(most):
+            errors.append(_err("must not exceed max_selected_items", pointer + "/initial_users"))
     elif kind in ("external_select", "multi_external_select"):
         min_query_length = element.get("min_query_length")
         if min_query_length is not None and int(min_query_length) < 0:

@@ -492,6 +492,9 @@ _DEFAULT_TYPES = {
     ids.Block.IMPACT: "static_select",
     ids.Block.DEPARTMENT: "plain_text_input",
     ids.Block.TAGS: "plain_text_input",
+    ids.Block.CATEGORY: "static_select",
+    ids.Block.LOCATION: "static_select",
+    ids.Block.CC_PEOPLE: "multi_users_select",
 }
 
 
@@ -513,6 +516,9 @@ def form_values(
     impact: str | None = None,
     department: str | None = None,
     tags: str | list[str] | None = None,
+    category: str | None = None,
+    location: str | None = None,
+    cc_people: str | list[str] | None = None,
     view: JSON | None = None,
     department_type: str | None = None,
 ) -> dict[str, JSON]:
@@ -521,7 +527,8 @@ def form_values(
     With `view` (recommended), element types come from the view's input blocks and every
     input block gets a state, empty ones included, exactly as Slack submits them. Without
     it, only the given fields are included; department is free text unless `department_type`
-    says `static_select` or `external_select`. Tags may be a list (joined with ", ").
+    says `static_select` or `external_select`. Tags may be a list (joined with ", "); CC
+    people a list of user ids (or one string of them separated by spaces).
     """
     given: dict[str, str | None] = {
         ids.Block.SUBJECT: subject,
@@ -531,6 +538,9 @@ def form_values(
         ids.Block.IMPACT: impact,
         ids.Block.DEPARTMENT: department,
         ids.Block.TAGS: ", ".join(tags) if isinstance(tags, list) else tags,
+        ids.Block.CATEGORY: category,
+        ids.Block.LOCATION: location,
+        ids.Block.CC_PEOPLE: " ".join(cc_people) if isinstance(cc_people, list) else cc_people,
     }
     if view is not None:
         types = _element_types(view)
@@ -548,6 +558,8 @@ def form_values(
             values[block_id] = text_value(value)
         elif kind in ("static_select", "external_select"):
             values[block_id] = select_value(value, kind=kind)
+        elif kind == "multi_users_select":
+            values[block_id] = {"type": kind, "selected_users": (value or "").split()}
         else:
             values[block_id] = {"type": kind}
     return values

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.cache import build_cache
+from bot.config import FormConfig
 from bot.core.claims import Claims
 from bot.core.model import Origin, TicketDraft
 from bot.core.tickets import (
@@ -39,7 +40,9 @@ COMMAND = Origin(
 
 @pytest.fixture
 def service(client: ServiceOpsClient) -> TicketService:
-    return TicketService(client, Claims(build_cache("memory://")), category="Incident Category")
+    return TicketService(
+        client, Claims(build_cache("memory://")), form=FormConfig(category="Incident Category")
+    )
 
 
 def draft(subject: str = "VPN drops", **fields: Any) -> TicketDraft:

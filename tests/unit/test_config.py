@@ -608,6 +608,12 @@ def test_readme_example_parses(tmp_path: Path) -> None:
     assert form.category == "Incident Category"
     assert set(form.channels) == {"C0123ABCD"}
     assert form.channels["C0123ABCD"].tags == ["building", "floor-3"]
+    assert form.cc_field is True
+    assert form.defaults_for(None, platform="teams").source == "Teams"
+    here = form.defaults_for("C0123ABCD")
+    assert (here.source, here.location, here.category) == ("Slack", "Plant", "Incident Category")
+    assert here.custom_fields == {"Contact by": "Chat", "Floor": 3}
+    assert here.link_assets[0].asset_id == 12
 
 
 def test_full_example_with_every_key(tmp_path: Path) -> None:
@@ -989,3 +995,158 @@ def test_state_section_follows_the_environment_and_is_read_only(
     assert built.state.url == built.state_url == "redis://state:6379/3"
     with pytest.raises(ValidationError):
         built.state.url = "sqlite:///other.sqlite3"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- request defaults
+
+
+def test_request_defaults_and_optional_fields_parse(tmp_path: Path) -> None:
+    form = load_form_config(
+        write(
+            tmp_path,
+            f"""
+            categories = ["Network", "Hardware"]
+            locations = ["Head office", "Plant"]
+            cc_field = true
+            category = "Network"
+            location = "Plant"
+            source = "Chat"
+            support_level = "tier1"
+            group = "Service desk"
+            status = "Open"
+            custom_fields = {{ "Floor" = 3, "VIP" = true, "Budget" = 1.5, "Tag" = "x" }}
+            link_assets = [{{ asset_model = "asset_hardware", asset_id = 1 }}]
+
+            [platforms.teams]
+            source = "Teams"
+
+            [channels."teams:{TEAMS_CHANNEL}"]
+            category = "Hardware"
+            """,
+        )
+    )
+
+    assert form.cc_field is True
+    assert form.custom_fields == {"Floor": 3, "VIP": True, "Budget": 1.5, "Tag": "x"}
+    assert form.link_assets[0].asset_id == 1
+    assert form.platforms["teams"].source == "Teams"
+
+
+def test_defaults_layer_channel_over_platform_over_file() -> None:
+    form = FormConfig(
+        source="Chat",
+        group="Desk",
+        custom_fields={"Floor": 1, "VIP": False},
+        platforms={
+            "teams": ChannelDefaults(source="Teams", custom_fields={"VIP": True}, priority="High")
+        },
+        channels={
+            f"teams:{TEAMS_CHANNEL}": ChannelDefaults(group="Network", custom_fields={"Floor": 9})
+        },
+    )
+
+    channel = form.defaults_for(TEAMS_CHANNEL, platform="teams")
+    assert (channel.source, channel.group, channel.priority) == ("Teams", "Network", "High")
+    assert channel.custom_fields == {"Floor": 9, "VIP": True}
+    chat = form.defaults_for("a:1", platform="teams")
+    assert (chat.source, chat.group, chat.custom_fields) == (
+        "Teams",
+        "Desk",
+        {"Floor": 1, "VIP": True},
+    )
+    slack = form.defaults_for("C0123ABCD")
+    assert (slack.source, slack.group, slack.priority) == ("Chat", "Desk", None)
+    assert slack.custom_fields == {"Floor": 1, "VIP": False}
+
+
+def test_a_platform_can_turn_thread_sync_off() -> None:
+    form = FormConfig(
+        platforms={"slack": ChannelDefaults(sync_replies=False)},
+        channels={"C0123ABCD": ChannelDefaults(sync_replies=True)},
+    )
+
+    assert form.defaults_for("C9999ZZZZ").sync_replies is False
+    assert form.defaults_for("C0123ABCD").sync_replies is True
+    assert form.defaults_for("19:x", platform="teams").sync_replies is True
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            'source = "  "\n',
+            "source: must not be empty: leave the key out to let ServiceOps decide",
+        ),
+        ("status = 3\n", "status: Input should be a valid string"),
+        (f'group = "{"g" * 101}"\n', "group: must be at most 100 characters"),
+        (
+            "custom_fields = { Due = 2026-01-31 }\n",
+            'custom_fields: "Due" must be text, a number or true/false (a date as epoch '
+            "milliseconds, e.g. 1767225600000)",
+        ),
+        (
+            "custom_fields = { Rooms = [1, 2] }\n",
+            'custom_fields: "Rooms" must be text, a number or true/false',
+        ),
+        (
+            'custom_fields = "Floor=3"\n',
+            'custom_fields: must be a table of names and values, like { "Asset tag" = "A-1"',
+        ),
+        (
+            'link_assets = [{ asset_model = "asset_hardware" }]\n',
+            'link_assets: asset 1 must be { asset_model = "asset_hardware", asset_id = 12 }: '
+            "the asset's kind as ServiceOps names it, and its id (a whole number from 1)",
+        ),
+        (
+            'link_assets = [{ asset_model = "asset_hardware", asset_id = 1 }, '
+            '{ asset_model = "asset_hardware", asset_id = "7" }]\n',
+            "link_assets: asset 2 must be",
+        ),
+        (
+            '[channels.C0123ABCD]\nlink_assets = { asset_model = "x", asset_id = 1 }\n',
+            "channels.C0123ABCD.link_assets: must be a list of assets, like [{ asset_model",
+        ),
+        (
+            '[platforms.skype]\nsource = "Skype"\n',
+            "platforms.skype.[key]: Input should be 'slack' or 'teams'",
+        ),
+        (
+            '[platforms.teams]\ncolour = "red"\n',
+            "platforms.teams.colour: Extra inputs are not permitted",
+        ),
+        (
+            "categories = [" + ", ".join(f'"C{n}"' for n in range(101)) + "]\n",
+            "categories: at most 100 choices fit a chat drop-down (this has 101): list the ones "
+            "people pick, or leave the key out and set one as a default",
+        ),
+        ('locations = ["HQ", "HQ"]\n', "locations: choices must not repeat"),
+        (
+            'categories = ["Network"]\ncategory = "Printers"\n',
+            "file: category = 'Printers' is not one of ['Network']",
+        ),
+        (
+            'locations = ["HQ"]\n[platforms.slack]\nlocation = "Plant"\n',
+            "file: platforms.slack.location = 'Plant' is not one of ['HQ']",
+        ),
+        (
+            'categories = ["Network"]\n[channels.C0123ABCD]\ncategory = "Printers"\n',
+            "file: channels.C0123ABCD.category = 'Printers' is not one of ['Network']",
+        ),
+        (
+            '[platforms.teams]\npriority = "Critical"\n',
+            "file: platforms.teams.priority = 'Critical' is not one of",
+        ),
+    ],
+)
+def test_each_request_default_mistake_gets_its_sentence(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    (found,) = form_problems(tmp_path, text)
+
+    assert found.startswith(f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: {problem}"), found
+
+
+def test_a_category_is_sent_as_it_is_when_the_form_offers_none(tmp_path: Path) -> None:
+    form = load_form_config(write(tmp_path, 'category = "Anything"\nlocation = "Anywhere"\n'))
+
+    assert (form.category, form.location) == ("Anything", "Anywhere")

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import ChannelDefaults, FormConfig
 from bot.core.form import (
+    CC_MAX,
     DEPARTMENT_MAX,
     DESCRIPTION_MAX,
     SUBJECT_MAX,
@@ -142,9 +143,40 @@ def _input_blocks(draft: TicketDraft, form: FormConfig) -> list[Json]:
         if options:
             blocks.append(_select_block(block_id, label, options, initial))
     blocks.append(_department_block(form, draft.department))
+    blocks += _place_blocks(draft, form)
     if form.max_tags > 0:
         blocks.append(_tags_block(draft.tags, form.max_tags))
+    blocks += _cc_blocks(draft, form)
     return blocks
+
+
+def _place_blocks(draft: TicketDraft, form: FormConfig) -> list[Json]:
+    """Category and Location, each only when `BOT_CONFIG` lists its choices."""
+    selects = [
+        (ids.Block.CATEGORY, "Category", form.categories, draft.category),
+        (ids.Block.LOCATION, "Location", form.locations, draft.location),
+    ]
+    return [
+        _select_block(block_id, label, names, initial)
+        for block_id, label, names, initial in selects
+        if names
+    ]
+
+
+def _cc_blocks(draft: TicketDraft, form: FormConfig) -> list[Json]:
+    """CC: people picked from the workspace (their e-mails are looked up on submit), when
+    `BOT_CONFIG` turns it on."""
+    if not form.cc_field:
+        return []
+    element: Json = {
+        "type": "multi_users_select",
+        "placeholder": plain("Choose people"),
+        "max_selected_items": CC_MAX,
+    }
+    if draft.cc_people:
+        element["initial_users"] = draft.cc_people[:CC_MAX]
+    hint = "They get the service desk's e-mails about this ticket."
+    return [_input(ids.Block.CC_PEOPLE, "CC", element, optional=True, hint=hint)]
 
 
 def _input(
@@ -234,6 +266,9 @@ def _tags_block(tags: list[str], max_tags: int) -> Json:
 def _read(values: dict[str, Any], block_id: str) -> str | None:
     """The submitted string of a block's element: a text value or a selected option's value."""
     element = (values.get(block_id) or {}).get(block_id) or {}
+    if "selected_users" in element:
+        users = element.get("selected_users") or []
+        return " ".join(user for user in users if isinstance(user, str)) or None
     if "selected_option" in element:
         option = element.get("selected_option") or {}
         value = option.get("value")

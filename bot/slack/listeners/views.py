@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.cc import resolve_cc
 from bot.core.drafts import PendingTicket
 from bot.slack import ids
 from bot.slack.acks import let_ack_out
@@ -22,7 +23,8 @@ EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and 
 async def handle_ticket_form(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: Any
 ) -> None:
-    """Cheap checks answer inline; everything slow happens after the ack."""
+    """Cheap checks answer inline (and the CC people's e-mails, looked up in the cache or
+    Slack while Slack waits); everything slow happens after the ack."""
     deps = deps_of(context)
     parsed = parse_ticket_form(view["state"]["values"], form=deps.form)
     if isinstance(parsed, dict):
@@ -33,6 +35,10 @@ async def handle_ticket_form(
         await ack(response_action="errors", errors={ids.Block.SUBJECT: EXPIRED_FORM})
         return
     form = form.model_copy(update={"origin": form.origin.by(body["user"]["id"])})
+    parsed = await resolve_cc(parsed, deps.directory, form.origin)
+    if isinstance(parsed, dict):
+        await ack(response_action="errors", errors=parsed)
+        return
     pending = form.filing(parsed, attempt_id=f"view:{view['id']}")
     # Tracked from before the ack: a shutdown waits for every submission Slack saw accepted.
     async with deps.inflight.track():

@@ -2,7 +2,8 @@
 back when it is submitted.
 
 The form's inputs have the ids `subject`, `description`, `priority`, `urgency`, `impact`,
-`department` and `tags` (`bot.core.form.Field`): a submission's data holds the values under
+`department` and `tags`, and, when `BOT_CONFIG` offers them, `category`, `location` and `cc`
+(`bot.core.form.Field`): a submission's data holds the values under
 those names, next to the button's `action` and `state`. What the form offers follows the same
 rules as the Slack modal: prefilled from the draft and the conversation's defaults, cut to the
 limits `bot.core.form.validate` enforces, so it never offers what would be refused.
@@ -15,6 +16,8 @@ from typing import Any, Final, Literal
 
 from bot.config import ChannelDefaults, FormConfig
 from bot.core.form import (
+    CC_MAX,
+    CC_TEXT_MAX,
     DEPARTMENT_MAX,
     DESCRIPTION_MAX,
     SUBJECT_MAX,
@@ -51,7 +54,12 @@ _LABELS: Final = {
     Field.IMPACT: "Impact",
     Field.DEPARTMENT: "Department",
     Field.TAGS: "Tags",
+    Field.CATEGORY: "Category",
+    Field.LOCATION: "Location",
+    Field.CC: "CC",
 }
+INPUTS: Final = tuple(name for name in Field.ALL if name != Field.CC_PEOPLE)
+"""What a submission is read for: CC is typed here (e-mail addresses), never picked."""
 
 
 def form_card(
@@ -95,7 +103,7 @@ def read_values(data: Any) -> dict[str, str | None]:
     """A submitted form's data as `{field: string}`; None for a field left empty, missing,
     or not a string (anything else in the data is ignored)."""
     values = data if isinstance(data, Mapping) else {}
-    return {name: _string(values.get(name)) for name in Field.ALL}
+    return {name: _string(values.get(name)) for name in INPUTS}
 
 
 def parse_form(data: Any, form: FormConfig) -> TicketDraft | Errors:
@@ -148,9 +156,35 @@ def _fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]
         if names:
             fields.append((name, [_choices(name, names, initial)]))
     fields.append((Field.DEPARTMENT, [_department(form, draft.department)]))
+    fields += _place_fields(draft, form)
     if form.max_tags > 0:
         fields.append((Field.TAGS, _tags(draft.tags, form.max_tags)))
+    fields += _cc_fields(draft, form)
     return fields
+
+
+def _place_fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]]:
+    """Category and Location, each only when `BOT_CONFIG` lists its choices."""
+    choices = [
+        (Field.CATEGORY, form.categories, draft.category),
+        (Field.LOCATION, form.locations, draft.location),
+    ]
+    return [(name, [_choices(name, names, initial)]) for name, names, initial in choices if names]
+
+
+def _cc_fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]]:
+    """CC as typed e-mail addresses, when `BOT_CONFIG` turns it on. (Teams' people picker
+    gives directory object ids, which the bot can turn into addresses only for members of
+    the conversation: typed addresses work everywhere.)"""
+    if not form.cc_field:
+        return []
+    initial = truncate(", ".join(draft.cc_emails), CC_TEXT_MAX)
+    element = _text_input(Field.CC, initial, CC_TEXT_MAX, "e.g. ann@example.com, bob@example.com")
+    hint = (
+        f"E-mail addresses, separated by commas (up to {CC_MAX}). They get the service "
+        "desk's e-mails about this ticket."
+    )
+    return [(Field.CC, [element, text_block(hint, subtle=True, small=True, tight=True)])]
 
 
 def _text_input(

@@ -268,6 +268,9 @@ def _as_typed(values: dict[str, str | None]) -> TicketDraft:
         impact=values.get("impact"),
         department=values.get("department"),
         tags=[tags] if (tags := values.get("tags")) else [],
+        category=values.get("category"),
+        location=values.get("location"),
+        cc_emails=[cc] if (cc := values.get("cc")) else [],
     )
 
 

@@ -20,6 +20,8 @@ from bot.slack.blocks.ticket_form import (
 from tests.unit.blocks.slack_limits import check_view, texts, units
 
 B = ids.Block
+BASIC = (B.SUBJECT, B.DESCRIPTION, B.PRIORITY, B.URGENCY, B.IMPACT, B.DEPARTMENT, B.TAGS)
+"""The blocks of a form `BOT_CONFIG` adds nothing to."""
 HOSTILE = "<!channel> <script>alert(1)</script> שלום مرحبا 👨‍👩‍👧 \x00\x1b\r\n" * 200
 
 
@@ -58,10 +60,10 @@ def test_form_has_every_field_in_order() -> None:
     assert view["submit"]["text"] == "Create ticket"
     assert view["close"]["text"] == "Cancel"
     assert view["private_metadata"] == '{"m":1}'
-    assert [b["block_id"] for b in view["blocks"]] == list(B.ALL)
+    assert [b["block_id"] for b in view["blocks"]] == list(BASIC)
     assert all(b["element"]["action_id"] == b["block_id"] for b in view["blocks"])
     assert block(view, B.SUBJECT)["optional"] is False
-    assert all(block(view, b)["optional"] for b in B.ALL if b != B.SUBJECT)
+    assert all(block(view, b)["optional"] for b in BASIC if b != B.SUBJECT)
     assert element(view, B.SUBJECT)["max_length"] == SUBJECT_MAX
     assert element(view, B.DESCRIPTION)["multiline"] is True
     assert block(view, B.TAGS)["hint"]["text"].startswith("Separate with commas or spaces")
@@ -344,3 +346,59 @@ def test_parse_then_build_round_trips() -> None:
         tags=element(view, B.TAGS)["initial_value"],
     )
     assert parse_ticket_form(values, form=FormConfig()) == draft
+
+
+# --------------------------------------------------------------------------- optional fields
+
+OPTIONAL = {"categories": ["Network", "Hardware"], "locations": ["HQ"], "cc_field": True}
+
+
+def test_category_location_and_cc_are_offered_when_configured() -> None:
+    view = form_view(**OPTIONAL)
+
+    shown = [b["block_id"] for b in view["blocks"]]
+    assert shown == [*BASIC[:6], B.CATEGORY, B.LOCATION, B.TAGS, B.CC_PEOPLE]
+    assert [o["value"] for o in element(view, B.CATEGORY)["options"]] == ["Network", "Hardware"]
+    assert [o["value"] for o in element(view, B.LOCATION)["options"]] == ["HQ"]
+    cc = element(view, B.CC_PEOPLE)
+    assert cc["type"] == "multi_users_select"
+    assert cc["max_selected_items"] == 10
+    assert "initial_users" not in cc
+    assert all(block(view, b)["optional"] for b in (B.CATEGORY, B.LOCATION, B.CC_PEOPLE))
+
+
+def test_optional_fields_keep_what_was_picked() -> None:
+    draft = TicketDraft(category="Hardware", location="HQ", cc_people=["U1", "U2"])
+    view = form_view(draft, **OPTIONAL)
+
+    assert initial(view, B.CATEGORY) == "Hardware"
+    assert initial(view, B.LOCATION) == "HQ"
+    assert element(view, B.CC_PEOPLE)["initial_users"] == ["U1", "U2"]
+
+
+def test_channel_category_and_location_are_preselected() -> None:
+    view = build_ticket_form(
+        draft=TicketDraft(),
+        form=FormConfig(**OPTIONAL),
+        metadata="",
+        channel_defaults=ChannelDefaults(category="Network", location="HQ"),
+    )
+
+    assert initial(view, B.CATEGORY) == "Network"
+    assert initial(view, B.LOCATION) == "HQ"
+
+
+def test_picked_people_are_read_back() -> None:
+    values = {
+        B.SUBJECT: {B.SUBJECT: {"type": "plain_text_input", "value": "s"}},
+        B.CATEGORY: {
+            B.CATEGORY: {"type": "static_select", "selected_option": {"value": "Network"}}
+        },
+        B.CC_PEOPLE: {B.CC_PEOPLE: {"type": "multi_users_select", "selected_users": ["U1", "U2"]}},
+    }
+
+    draft = parse_ticket_form(values, form=FormConfig(**OPTIONAL))
+
+    assert isinstance(draft, TicketDraft)
+    assert draft.category == "Network"
+    assert draft.cc_people == ["U1", "U2"]

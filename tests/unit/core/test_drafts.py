@@ -206,3 +206,20 @@ def test_origin_by_another_user_drops_the_reply_handle() -> None:
         exclude={"user", "reply_handle"}
     )
     assert ORIGIN.reply_handle is not None, "the original keeps its handle"
+
+
+async def test_optional_fields_come_back_with_the_draft(store: StateStore) -> None:
+    draft = DRAFT.model_copy(
+        update={
+            "category": "Network",
+            "location": "Plant",
+            "cc_people": ["U0GRACE"],
+            "cc_emails": ["grace@example.com"],
+        }
+    )
+    pending = PendingTicket(origin=ORIGIN, draft=draft, attempt_id="a1")
+
+    loaded = await store.load(await store.save(pending))
+
+    assert loaded is not None
+    assert loaded.draft == draft  # "Try again" files the same CC, "Back to the form" shows it

@@ -190,7 +190,9 @@ def test_tags_turned_off_refuse_any_tag() -> None:
 
 
 def test_every_error_is_reported_at_once() -> None:
-    form = FormConfig(departments=["IT"], max_tags=1)
+    form = FormConfig(
+        departments=["IT"], max_tags=1, categories=["Network"], locations=["HQ"], cc_field=True
+    )
     errors = errors_of(
         {
             Field.SUBJECT: "",
@@ -200,6 +202,10 @@ def test_every_error_is_reported_at_once() -> None:
             Field.IMPACT: "Global",
             Field.DEPARTMENT: "Legal",
             Field.TAGS: "a b",
+            Field.CATEGORY: "Printers",
+            Field.LOCATION: "Moon",
+            Field.CC_PEOPLE: " ".join(f"U{n}" for n in range(11)),
+            Field.CC: "ann@example.com, not-an-address",
         },
         form,
     )
@@ -318,3 +324,61 @@ def test_matching_departments_is_capped() -> None:
     assert matching_departments("it", form, limit=1) == ["IT Ops"]
     assert matching_departments("", form, limit=5) == [f"Team {i:03}" for i in range(5)]
     assert matching_departments("nothing like it", form, limit=100) == []
+
+
+# --------------------------------------------------------------------------- optional fields
+
+OPTIONAL = FormConfig(categories=["Network", "Hardware"], locations=["HQ", "Plant"], cc_field=True)
+
+
+def test_category_location_and_cc_are_read_when_configured() -> None:
+    draft = draft_of(
+        {
+            Field.SUBJECT: "s",
+            Field.CATEGORY: "Hardware",
+            Field.LOCATION: "Plant",
+            Field.CC_PEOPLE: "U1 U2,U1",
+            Field.CC: " ann@example.com; Bob@Example.com ,bob@example.com\n",
+        },
+        OPTIONAL,
+    )
+    assert draft.category == "Hardware"
+    assert draft.location == "Plant"
+    assert draft.cc_people == ["U1", "U2"]
+    assert draft.cc_emails == ["ann@example.com", "Bob@Example.com"]
+
+
+def test_optional_fields_are_ignored_when_not_configured() -> None:
+    values = {
+        Field.SUBJECT: "s",
+        Field.CATEGORY: "Anything",
+        Field.LOCATION: "Anywhere",
+        Field.CC_PEOPLE: "U1",
+        Field.CC: "not an address",
+    }
+    assert draft_of(values) == TicketDraft(subject="s")
+
+
+def test_a_typed_cc_that_is_not_an_address_is_named() -> None:
+    assert errors_of({Field.SUBJECT: "s", Field.CC: "ann@example.com, ann"}, OPTIONAL) == {
+        Field.CC: "“ann” isn't an e-mail address. Please type addresses like ann@example.com, "
+        "separated by commas."
+    }
+
+
+def test_at_most_ten_people_are_copied() -> None:
+    many = ", ".join(f"p{n}@example.com" for n in range(11))
+    assert errors_of({Field.SUBJECT: "s", Field.CC: many}, OPTIONAL) == {
+        Field.CC: "Please copy at most 10 people (you typed 11)."
+    }
+    picked = " ".join(f"U{n}" for n in range(12))
+    assert errors_of({Field.SUBJECT: "s", Field.CC_PEOPLE: picked}, OPTIONAL) == {
+        Field.CC_PEOPLE: "Please pick at most 10 people (you picked 12)."
+    }
+
+
+def test_category_and_location_defaults_are_prefilled() -> None:
+    defaults = ChannelDefaults(category="Network", location="HQ")
+    assert prefill(TicketDraft(subject="s"), defaults).category == "Network"
+    assert prefill(TicketDraft(subject="s"), defaults).location == "HQ"
+    assert prefill(TicketDraft(subject="s", location="Plant"), defaults).location == "Plant"

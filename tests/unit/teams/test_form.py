@@ -12,6 +12,7 @@ from bot.core.model import TicketDraft
 from bot.core.text import length
 from bot.teams import ids
 from bot.teams.cards.form import (
+    INPUTS,
     TRIMMED_MARKER,
     dialog,
     dialog_message,
@@ -32,6 +33,16 @@ from tests.unit.teams.adaptive import (
 )
 
 STATE = "tok-123"
+BASIC = (
+    Field.SUBJECT,
+    Field.DESCRIPTION,
+    Field.PRIORITY,
+    Field.URGENCY,
+    Field.IMPACT,
+    Field.DEPARTMENT,
+    Field.TAGS,
+)
+"""The inputs of a form `BOT_CONFIG` adds nothing to."""
 EVIL = "<at>Everyone</at> **bold** [x](https://evil) <script>"
 
 
@@ -60,7 +71,7 @@ def after(card: dict[str, Any], input_id: str) -> dict[str, Any]:
 
 def test_form_has_the_seven_inputs_in_order() -> None:
     card = build()
-    assert list(inputs(card)) == list(Field.ALL)
+    assert list(inputs(card)) == list(BASIC)
     assert buttons(card) == {
         "Create ticket": {
             "type": "Action.Submit",
@@ -181,7 +192,7 @@ def test_tags_have_the_slack_hint_right_below() -> None:
 
 def test_tags_are_left_out_when_not_used() -> None:
     card = build(config={"max_tags": 0})
-    assert list(inputs(card)) == [f for f in Field.ALL if f != Field.TAGS]
+    assert list(inputs(card)) == [f for f in BASIC if f != Field.TAGS]
     assert not any("Separate with commas" in text for text in texts(card))
 
 
@@ -267,6 +278,9 @@ def test_read_values_round_trips_the_initial_values() -> None:
         "impact": "On User",
         "department": "Ops",
         "tags": "printer, floor3",
+        "category": None,
+        "location": None,
+        "cc": None,
     }
     assert validate(values, FormConfig()) == draft
     assert parse_form(data, FormConfig()) == draft
@@ -275,7 +289,7 @@ def test_read_values_round_trips_the_initial_values() -> None:
 def test_read_values_of_an_empty_form() -> None:
     card = build()
     values = read_values(initial_values(card))
-    assert values == dict.fromkeys(Field.ALL)
+    assert values == dict.fromkeys(INPUTS)
     assert parse_form(initial_values(card), FormConfig()) == {
         Field.SUBJECT: "Please enter a subject."
     }
@@ -293,12 +307,12 @@ def test_read_values_of_an_empty_form() -> None:
     ],
 )
 def test_read_values_ignores_what_is_not_a_string(data: Any) -> None:
-    assert read_values(data) == dict.fromkeys(Field.ALL)
+    assert read_values(data) == dict.fromkeys(INPUTS)
 
 
 def test_read_values_ignores_other_keys() -> None:
     values = read_values({"subject": "x", "msteams": {"type": "task/fetch"}, "action": "a"})
-    assert values == {**dict.fromkeys(Field.ALL), "subject": "x"}
+    assert values == {**dict.fromkeys(INPUTS), "subject": "x"}
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -350,3 +364,58 @@ def test_hostile_draft_stays_valid_and_within_budget(case: Any) -> None:
     for element in inputs(card).values():
         if "maxLength" in element and "value" in element:
             assert length(element["value"]) <= element["maxLength"]
+
+
+# --------------------------------------------------------------------------- optional fields
+
+OPTIONAL = {"categories": ["Network", "Hardware"], "locations": ["HQ"], "cc_field": True}
+
+
+def test_category_location_and_cc_are_offered_when_configured() -> None:
+    card = build(config=OPTIONAL)
+
+    found = inputs(card)
+    assert list(found) == [*BASIC[:6], Field.CATEGORY, Field.LOCATION, Field.TAGS, Field.CC]
+    assert [c["value"] for c in found[Field.CATEGORY]["choices"]] == ["Network", "Hardware"]
+    assert found[Field.CC]["type"] == "Input.Text"
+    assert found[Field.CC]["label"] == "CC"
+    assert after(card, Field.CC)["text"].startswith("E-mail addresses, separated by commas")
+
+
+def test_optional_fields_round_trip() -> None:
+    draft = TicketDraft(
+        subject="s",
+        category="Hardware",
+        location="HQ",
+        cc_emails=["ann@example.com", "bob@example.com"],
+    )
+    card = build(draft, config=OPTIONAL)
+    data = {"action": ids.SUBMIT, "state": STATE, **initial_values(card)}
+
+    assert inputs(card)[Field.CC]["value"] == "ann@example.com, bob@example.com"
+    assert parse_form(data, FormConfig(**OPTIONAL)) == draft
+
+
+def test_channel_category_and_location_are_preselected() -> None:
+    defaults = ChannelDefaults(category="Network", location="HQ")
+    found = inputs(build(config=OPTIONAL, defaults=defaults))
+
+    assert found[Field.CATEGORY]["value"] == "Network"
+    assert found[Field.LOCATION]["value"] == "HQ"
+
+
+def test_a_wrong_address_is_shown_under_cc() -> None:
+    errors = parse_form({"subject": "s", "cc": "ann@"}, FormConfig(**OPTIONAL))
+    assert isinstance(errors, dict)
+
+    card = build(TicketDraft(subject="s", cc_emails=["ann@"]), config=OPTIONAL, errors=errors)
+
+    assert inputs(card)[Field.CC]["value"] == "ann@"
+    assert "isn't an e-mail address" in after(card, Field.CC)["text"]
+
+
+def test_picked_ids_are_never_read_from_a_submission() -> None:
+    data = {"subject": "s", "cc_people": "29:1abc"}
+
+    assert Field.CC_PEOPLE not in read_values(data)
+    assert parse_form(data, FormConfig(**OPTIONAL)) == TicketDraft(subject="s")
