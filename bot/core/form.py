@@ -195,6 +195,11 @@ def _optional_fields(values: Values, form: FormConfig, errors: Errors) -> dict[s
     if form.cc_field:
         found["cc_people"] = _cc_people(values.get(Field.CC_PEOPLE), errors)
         found["cc_emails"] = _cc_emails(values.get(Field.CC), errors)
+        total = len(found["cc_people"]) + len(found["cc_emails"])
+        if total > CC_MAX and not errors.keys() & {Field.CC, Field.CC_PEOPLE}:
+            errors[Field.CC] = (
+                f"Please copy at most {CC_MAX} people in all (you picked and typed {total})."
+            )
     return found
 
 

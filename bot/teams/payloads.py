@@ -33,6 +33,12 @@ def conversation_type(activity: Activity) -> str:
     return str((activity.get("conversation") or {}).get("conversationType") or "personal")
 
 
+def is_group_conversation(conversation: str | None) -> bool:
+    """A channel or a group chat (`19:…`), not a 1:1 chat with the bot (`a:…`): the only
+    kinds whose members include people other than the one acting."""
+    return bool(conversation) and str(conversation).startswith("19:")
+
+
 def tenant_of(activity: Activity) -> str | None:
     tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
     return tenant or (activity.get("conversation") or {}).get("tenantId")

@@ -2,8 +2,8 @@
 back when it is submitted.
 
 The form's inputs have the ids `subject`, `description`, `priority`, `urgency`, `impact`,
-`department` and `tags`, and, when `BOT_CONFIG` offers them, `category`, `location` and `cc`
-(`bot.core.form.Field`): a submission's data holds the values under
+`department` and `tags`, and, when `BOT_CONFIG` offers them, `category`, `location`, `cc`
+and `cc_people` (`bot.core.form.Field`): a submission's data holds the values under
 those names, next to the button's `action` and `state`. What the form offers follows the same
 rules as the Slack modal: prefilled from the draft and the conversation's defaults, cut to the
 limits `bot.core.form.validate` enforces, so it never offers what would be refused.
@@ -57,9 +57,10 @@ _LABELS: Final = {
     Field.CATEGORY: "Category",
     Field.LOCATION: "Location",
     Field.CC: "CC",
+    Field.CC_PEOPLE: "CC",
 }
-INPUTS: Final = tuple(name for name in Field.ALL if name != Field.CC_PEOPLE)
-"""What a submission is read for: CC is typed here (e-mail addresses), never picked."""
+PEOPLE_DATASET: Final = "graph.microsoft.com/users"
+"""Teams' people picker: an `Input.ChoiceSet` searching the organisation's directory."""
 
 
 def form_card(
@@ -70,6 +71,7 @@ def form_card(
     notice: str | None = None,
     errors: Mapping[str, str] | None = None,
     defaults: ChannelDefaults | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> Json:
     """The ticket form, prefilled from `draft`.
 
@@ -81,10 +83,13 @@ def form_card(
         errors: `{field: message}` (`bot.core.form.validate`), each shown in red right under
             its field; one for a field the form does not show goes under the notice.
         defaults: preselected values where the draft has none (else `form`'s global ones).
+        people: with CC on, offer Teams' people picker (where the bot can look the picked
+            people up: a channel or group chat) next to the typed addresses; the names of
+            the people already picked (`draft.cc_people`) by id.
     """
     draft = prefill(draft, defaults or form.defaults_for(None))
     errors = dict(errors or {})
-    fields = _fields(draft, form)
+    fields = _fields(draft, form, people)
     body: list[Json] = []
     if notice:
         body.append(text_block(card_text(one_line(notice), limit=NOTICE_SHOWN), subtle=True))
@@ -103,7 +108,7 @@ def read_values(data: Any) -> dict[str, str | None]:
     """A submitted form's data as `{field: string}`; None for a field left empty, missing,
     or not a string (anything else in the data is ignored)."""
     values = data if isinstance(data, Mapping) else {}
-    return {name: _string(values.get(name)) for name in INPUTS}
+    return {name: _string(values.get(name)) for name in Field.ALL}
 
 
 def parse_form(data: Any, form: FormConfig) -> TicketDraft | Errors:
@@ -143,7 +148,9 @@ def dialog_message(text: str) -> Json:
 # --------------------------------------------------------------------------- building
 
 
-def _fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]]:
+def _fields(
+    draft: TicketDraft, form: FormConfig, people: Mapping[str, str] | None
+) -> list[tuple[str, list[Json]]]:
     """Each field the form shows, in order: its input, then anything shown below it."""
     choices = [
         (Field.PRIORITY, form.priorities, draft.priority),
@@ -159,7 +166,7 @@ def _fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]
     fields += _place_fields(draft, form)
     if form.max_tags > 0:
         fields.append((Field.TAGS, _tags(draft.tags, form.max_tags)))
-    fields += _cc_fields(draft, form)
+    fields += _cc_fields(draft, form, people)
     return fields
 
 
@@ -172,19 +179,51 @@ def _place_fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[
     return [(name, [_choices(name, names, initial)]) for name, names, initial in choices if names]
 
 
-def _cc_fields(draft: TicketDraft, form: FormConfig) -> list[tuple[str, list[Json]]]:
-    """CC as typed e-mail addresses, when `BOT_CONFIG` turns it on. (Teams' people picker
-    gives directory object ids, which the bot can turn into addresses only for members of
-    the conversation: typed addresses work everywhere.)"""
+def _cc_fields(
+    draft: TicketDraft, form: FormConfig, people: Mapping[str, str] | None
+) -> list[tuple[str, list[Json]]]:
+    """CC, when `BOT_CONFIG` turns it on: typed e-mail addresses, and Teams' people picker
+    where the picked can be looked up (`people` given). The picker gives directory object
+    ids, which the bot turns into addresses through the conversation's members, so only
+    people in the conversation can be picked: anyone else's address is typed."""
     if not form.cc_field:
         return []
-    initial = truncate(", ".join(draft.cc_emails), CC_TEXT_MAX)
-    element = _text_input(Field.CC, initial, CC_TEXT_MAX, "e.g. ann@example.com, bob@example.com")
+    fields: list[tuple[str, list[Json]]] = []
+    label = "CC"
     hint = (
-        f"E-mail addresses, separated by commas (up to {CC_MAX}). They get the service "
+        f"E-mail addresses, separated by commas (up to {CC_MAX} people). They get the service "
         "desk's e-mails about this ticket."
     )
-    return [(Field.CC, [element, text_block(hint, subtle=True, small=True, tight=True)])]
+    if people is not None:
+        fields.append((Field.CC_PEOPLE, [_people_picker(draft.cc_people, people)]))
+        label = "CC by e-mail"
+        hint = "For anyone not in this conversation: e-mail addresses, separated by commas."
+    initial = truncate(", ".join(draft.cc_emails), CC_TEXT_MAX)
+    element = _text_input(Field.CC, initial, CC_TEXT_MAX, "e.g. ann@example.com, bob@example.com")
+    element["label"] = label
+    fields.append((Field.CC, [element, text_block(hint, subtle=True, small=True, tight=True)]))
+    return fields
+
+
+def _people_picker(picked: list[str], names: Mapping[str, str]) -> Json:
+    """Teams' people picker; people already picked are preselected by name (Teams shows a
+    preselected person from the static choices)."""
+    shown = picked[:CC_MAX]
+    element: Json = {
+        "type": "Input.ChoiceSet",
+        "id": Field.CC_PEOPLE,
+        "label": "CC",
+        "isMultiSelect": True,
+        "placeholder": "Type a name",
+        "choices": [
+            {"title": truncate(names.get(person) or "Someone you picked", 75), "value": person}
+            for person in shown
+        ],
+        "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+    }
+    if shown:
+        element["value"] = ",".join(shown)
+    return element
 
 
 def _text_input(

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
+from bot.core.cc import resolve_cc
 from bot.core.delivery import InConversation, InThread, Privately, destination
 from bot.core.drafts import PendingTicket, new_attempt_id
-from bot.core.form import validate
+from bot.core.form import CC_MAX, validate
 from bot.core.model import TicketDraft
 from bot.core.ports import AlreadyFiled, Failure, Filed, InProgress, Outcome
 from bot.teams import ids, payloads
@@ -47,6 +49,7 @@ EXPIRED = (
     "for a week."
 )
 EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
+CC_REMEDY = "Please remove them, and type their addresses under CC by e-mail instead."
 PLACES = {"direct": "our chat", "private": "a private message"}
 """How a private delivery is named in Teams (the 1:1 chat is the only private route)."""
 
@@ -114,8 +117,24 @@ async def _form(
         notice=notice or where_notice(deps, pending),
         errors=errors,
         defaults=deps.form.defaults_for(origin.conversation, platform=origin.platform),
+        people=await _picked_names(deps, pending) if deps.form.cc_field else None,
     )
     return dialog(card)
+
+
+async def _picked_names(deps: TeamsDeps, pending: PendingTicket) -> dict[str, str] | None:
+    """Where the people picker is offered (None: not here), the names of those already
+    picked. In a 1:1 chat its only members are the person and the bot, so picked people
+    could not be looked up: there CC is typed addresses only."""
+    if not payloads.is_group_conversation(pending.origin.conversation):
+        return None
+    origin = pending.origin
+    names = {}
+    for person in pending.draft.cc_people[:CC_MAX]:
+        name = await deps.directory.name(person, origin)
+        if name != person:
+            names[person] = name
+    return names
 
 
 def where_notice(deps: TeamsDeps, pending: PendingTicket) -> str:
@@ -145,6 +164,8 @@ async def submit(deps: TeamsDeps, activity: Activity) -> Json:
     form = form.model_copy(update={"origin": form.origin.by(payloads.user_of(activity))})
     values = read_values(data)
     parsed = validate(values, deps.form)
+    if isinstance(parsed, TicketDraft):
+        parsed = await resolve_cc(parsed, deps.directory, form.origin, remedy=CC_REMEDY)
     if isinstance(parsed, dict):
         typed = _as_typed(values)
         return await _form(deps, form.model_copy(update={"draft": typed}), errors=parsed)
@@ -271,6 +292,7 @@ def _as_typed(values: dict[str, str | None]) -> TicketDraft:
         category=values.get("category"),
         location=values.get("location"),
         cc_emails=[cc] if (cc := values.get("cc")) else [],
+        cc_people=[p for p in re.split(r"[\s,;]+", values.get("cc_people") or "") if p],
     )
 
 

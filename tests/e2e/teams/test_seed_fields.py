@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import FormConfig
 from tests.e2e.teams.harness import (
+    GRACE_EMAIL,
     TeamsHarness,
     dialog_card,
     initial_values,
@@ -145,3 +146,77 @@ async def test_without_configuration_the_form_and_the_request_have_none_of_them(
     [created] = bot.desk.created
     for key in ("categoryName", "locationName", "ccEmailSet", "groupName", "linkAssetIds"):
         assert key not in created, key
+
+
+STRANGER = "0b7e5f0e-1111-4c2b-9d7e-5a1f00000001"
+"""A directory object id the conversation's members do not include."""
+
+
+@pytest.mark.parametrize("form_config", [SEED])
+async def test_people_picked_in_a_channel_are_copied_by_their_email(bot: TeamsHarness) -> None:
+    where = tr.channel()
+    fetch = tr.message_action_fetch("<p>Projector dead</p>", conversation=where, bot=bot.bot)
+    form = dialog_card(await bot.invoke(fetch))
+    picker = inputs(form)["cc_people"]
+    assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
+    assert inputs(form)["cc"]["label"] == "CC by e-mail"
+
+    typed = submit_data(form, cc_people=tr.GRACE.aad_object_id, cc="pat@example.com")
+    payload = fetch["value"]["messagePayload"]
+    answer = await bot.invoke(
+        tr.message_action_submit(typed, payload=payload, conversation=where, bot=bot.bot)
+    )
+
+    assert "Ticket created" in texts(answer)
+    [created] = bot.desk.created
+    assert created["ccEmailSet"] == ["pat@example.com", GRACE_EMAIL]
+
+
+@pytest.mark.parametrize("form_config", [SEED])
+async def test_someone_the_conversation_cannot_look_up_is_named_and_kept_for_removal(
+    bot: TeamsHarness,
+) -> None:
+    where = tr.channel()
+    fetch = tr.message_action_fetch("<p>Projector dead</p>", conversation=where, bot=bot.bot)
+    form = dialog_card(await bot.invoke(fetch))
+    payload = fetch["value"]["messagePayload"]
+
+    typed = submit_data(
+        form, description="Room 4", cc_people=f"{tr.GRACE.aad_object_id},{STRANGER}"
+    )
+    again = dialog_card(
+        await bot.invoke(
+            tr.message_action_submit(typed, payload=payload, conversation=where, bot=bot.bot)
+        )
+    )
+
+    assert (
+        "I can't see an e-mail address for 1 person you picked, so the service desk can't "
+        "copy them. Please remove them, and type their addresses under CC by e-mail instead."
+    ) in texts(again)
+    assert bot.desk.created == []
+    picker = inputs(again)["cc_people"]
+    assert picker["value"] == f"{tr.GRACE.aad_object_id},{STRANGER}"
+    assert picker["choices"] == [
+        {"title": tr.GRACE.name, "value": tr.GRACE.aad_object_id},
+        {"title": "Someone you picked", "value": STRANGER},
+    ]
+    assert initial_values(again)["description"] == "Room 4"
+
+    fixed = submit_data(again, cc_people=tr.GRACE.aad_object_id, cc="stranger@example.com")
+    answer = await bot.invoke(
+        tr.message_action_submit(fixed, payload=payload, conversation=where, bot=bot.bot)
+    )
+    assert "Ticket created" in texts(answer)
+    [created] = bot.desk.created
+    assert created["ccEmailSet"] == ["stranger@example.com", GRACE_EMAIL]
+
+
+@pytest.mark.parametrize("form_config", [SEED])
+async def test_in_a_one_to_one_chat_cc_is_typed_only(bot: TeamsHarness) -> None:
+    chat = tr.personal_chat(tr.ADA, bot=bot.bot)
+    fetch = tr.message_action_fetch("<p>Need a new mouse</p>", conversation=chat, bot=bot.bot)
+    form = dialog_card(await bot.invoke(fetch))
+
+    assert "cc_people" not in inputs(form)
+    assert inputs(form)["cc"]["label"] == "CC"

@@ -85,3 +85,20 @@ async def test_lookups_that_take_too_long_do_not_hold_the_form() -> None:
         Field.CC_PEOPLE: "I couldn't look up the people to copy just now. Please press Create "
         "ticket again."
     }
+
+
+async def test_people_the_directory_cannot_name_are_counted_not_shown() -> None:
+    people = People({"U1": None, "X9": None, "X8": None})
+    draft = TicketDraft(subject="s", cc_people=["U1", "X9", "X8"])
+
+    found = await resolve_cc(draft, people, ORIGIN, remedy="Type their addresses instead.")
+
+    assert found == {
+        Field.CC_PEOPLE: "I can't see an e-mail address for Ann Lee and 2 other people, so the "
+        "service desk can't copy them. Type their addresses instead."
+    }
+    only_unknown = TicketDraft(subject="s", cc_people=["X9"])
+    assert await resolve_cc(only_unknown, people, ORIGIN) == {
+        Field.CC_PEOPLE: "I can't see an e-mail address for 1 person you picked, so the "
+        "service desk can't copy them. Please remove them from CC."
+    }

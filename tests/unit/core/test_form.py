@@ -382,3 +382,14 @@ def test_category_and_location_defaults_are_prefilled() -> None:
     assert prefill(TicketDraft(subject="s"), defaults).category == "Network"
     assert prefill(TicketDraft(subject="s"), defaults).location == "HQ"
     assert prefill(TicketDraft(subject="s", location="Plant"), defaults).location == "Plant"
+
+
+def test_picked_and_typed_people_count_together() -> None:
+    values = {
+        Field.SUBJECT: "s",
+        Field.CC_PEOPLE: " ".join(f"U{n}" for n in range(6)),
+        Field.CC: ", ".join(f"p{n}@example.com" for n in range(5)),
+    }
+    assert errors_of(values, OPTIONAL) == {
+        Field.CC: "Please copy at most 10 people in all (you picked and typed 11)."
+    }

@@ -12,7 +12,7 @@ from bot.core.model import TicketDraft
 from bot.core.text import length
 from bot.teams import ids
 from bot.teams.cards.form import (
-    INPUTS,
+    PEOPLE_DATASET,
     TRIMMED_MARKER,
     dialog,
     dialog_message,
@@ -280,6 +280,7 @@ def test_read_values_round_trips_the_initial_values() -> None:
         "tags": "printer, floor3",
         "category": None,
         "location": None,
+        "cc_people": None,
         "cc": None,
     }
     assert validate(values, FormConfig()) == draft
@@ -289,7 +290,7 @@ def test_read_values_round_trips_the_initial_values() -> None:
 def test_read_values_of_an_empty_form() -> None:
     card = build()
     values = read_values(initial_values(card))
-    assert values == dict.fromkeys(INPUTS)
+    assert values == dict.fromkeys(Field.ALL)
     assert parse_form(initial_values(card), FormConfig()) == {
         Field.SUBJECT: "Please enter a subject."
     }
@@ -307,12 +308,12 @@ def test_read_values_of_an_empty_form() -> None:
     ],
 )
 def test_read_values_ignores_what_is_not_a_string(data: Any) -> None:
-    assert read_values(data) == dict.fromkeys(INPUTS)
+    assert read_values(data) == dict.fromkeys(Field.ALL)
 
 
 def test_read_values_ignores_other_keys() -> None:
     values = read_values({"subject": "x", "msteams": {"type": "task/fetch"}, "action": "a"})
-    assert values == {**dict.fromkeys(INPUTS), "subject": "x"}
+    assert values == {**dict.fromkeys(Field.ALL), "subject": "x"}
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -414,8 +415,28 @@ def test_a_wrong_address_is_shown_under_cc() -> None:
     assert "isn't an e-mail address" in after(card, Field.CC)["text"]
 
 
-def test_picked_ids_are_never_read_from_a_submission() -> None:
-    data = {"subject": "s", "cc_people": "29:1abc"}
+def test_the_people_picker_is_offered_where_people_can_be_looked_up() -> None:
+    draft = TicketDraft(subject="s", cc_people=["aad-1", "aad-2"], cc_emails=["x@example.com"])
+    card = build(draft, config=OPTIONAL, people={"aad-1": "Grace Hopper"})
 
-    assert Field.CC_PEOPLE not in read_values(data)
-    assert parse_form(data, FormConfig(**OPTIONAL)) == TicketDraft(subject="s")
+    found = inputs(card)
+    assert list(found)[-2:] == [Field.CC_PEOPLE, Field.CC]
+    picker = found[Field.CC_PEOPLE]
+    assert picker["isMultiSelect"] is True
+    assert picker["choices.data"] == {"type": "Data.Query", "dataset": PEOPLE_DATASET}
+    assert picker["value"] == "aad-1,aad-2"
+    assert picker["choices"] == [
+        {"title": "Grace Hopper", "value": "aad-1"},
+        {"title": "Someone you picked", "value": "aad-2"},
+    ]
+    assert found[Field.CC]["label"] == "CC by e-mail"
+    assert after(card, Field.CC)["text"].startswith("For anyone not in this conversation")
+
+
+def test_picked_people_are_read_from_a_submission() -> None:
+    data = {"subject": "s", "cc_people": "aad-1,aad-2"}
+
+    assert read_values(data)[Field.CC_PEOPLE] == "aad-1,aad-2"
+    assert parse_form(data, FormConfig(**OPTIONAL)) == TicketDraft(
+        subject="s", cc_people=["aad-1", "aad-2"]
+    )
