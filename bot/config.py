@@ -52,6 +52,10 @@ DEFAULT_IMPACTS = ("Low", "On User", "On Department", "On Business")
 
 CHOICES_MAX = 100
 """Most categories or locations the form offers (a Slack drop-down's limit)."""
+PLACE_CHOICES_BYTES = 4800
+"""What categories and locations may add to the Teams form together: each choice carries its
+name twice (title and value) and about 24 bytes of JSON; the rest of the worst-case form
+(every field at its longest, an error under each) leaves this much of the card's 28 KB."""
 
 CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,}$")
 
@@ -940,6 +944,13 @@ class FormConfig(RequestDefaults):
         for name, value, choices in checks:
             if value is not None and value not in choices:
                 problems.append(f"{name} = {value!r} is not one of {choices}")
+        weight = sum(2 * len(name.encode()) + 24 for name in self.categories + self.locations)
+        if weight > PLACE_CHOICES_BYTES:
+            problems.append(
+                "categories and locations together are too long to fit a Microsoft Teams form "
+                f"({weight} bytes of at most {PLACE_CHOICES_BYTES}, counting each name twice "
+                "and 24 bytes a choice): list fewer or shorter names"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self

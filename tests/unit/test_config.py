@@ -1121,6 +1121,13 @@ def test_a_platform_can_turn_thread_sync_off() -> None:
         ),
         ('locations = ["HQ", "HQ"]\n', "locations: choices must not repeat"),
         (
+            "categories = [" + ", ".join(f'"Category {n:02d}"' for n in range(70)) + "]\n"
+            "locations = [" + ", ".join(f'"Location {n:02d}"' for n in range(40)) + "]\n",
+            "file: categories and locations together are too long to fit a Microsoft Teams "
+            "form (5060 bytes of at most 4800, counting each name twice and 24 bytes a "
+            "choice): list fewer or shorter names",
+        ),
+        (
             'categories = ["Network"]\ncategory = "Printers"\n',
             "file: category = 'Printers' is not one of ['Network']",
         ),

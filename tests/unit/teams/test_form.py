@@ -440,3 +440,26 @@ def test_picked_people_are_read_from_a_submission() -> None:
     assert parse_form(data, FormConfig(**OPTIONAL)) == TicketDraft(
         subject="s", cc_people=["aad-1", "aad-2"]
     )
+
+
+def test_the_longest_optional_fields_stay_within_budget() -> None:
+    text = "é" * 5000
+    # As many category and location names as the configuration accepts.
+    names = [f"{n:02d}" + "é" * 28 for n in range(34)]  # 34 × (2 × 58 + 24) = 4760 bytes
+    config = FormConfig(categories=names[:20], locations=names[20:], cc_field=True)
+    people = {f"2f1c9d1e-0000-4000-8000-0000000000{n:02d}": "é" * 75 for n in range(10)}
+    draft = TicketDraft(
+        subject=text,
+        description=text,
+        tags=[text],
+        category=text,
+        location=text,
+        cc_people=list(people),
+        cc_emails=["a" * 800],
+    )
+    errors = {name: text for name in Field.ALL}
+
+    card = form_card(draft, config, state="s" * 2000, notice=text, errors=errors, people=people)
+
+    check_card(card)
+    assert size(dialog(card)) <= MESSAGE_BUDGET
