@@ -1,21 +1,31 @@
-"""Load benchmark: N people file tickets at once, on Slack or Teams; prints what it cost.
+"""Load benchmark: N people file tickets at once, on any surface; prints what it cost.
 
-The bot runs as its own process in HTTP mode (`python -m bot run --mode http`), exactly as
-deployed, between the test suite's fakes (Slack or Teams, and ServiceOps), which run in this
-process on loopback. Nothing here asserts: it prints figures (and `--json` prints them as one
-JSON object too).
+The bot runs as its own process (`python -m bot run`), exactly as deployed, between the test
+suite's fakes (Slack, its Socket Mode, Teams, and ServiceOps), which run in this process on
+loopback. It is started, probed until `GET /readyz` answers 200 (as an orchestrator does
+before sending traffic), then driven. Nothing here asserts: it prints figures (and `--json`
+prints them as one JSON object too).
 
-- Slack (`--surface slack`, the default): every person sends a signed `/ticket`, then submits
-  the modal Slack opened for them; a ticket counts once it is announced in the channel and its
-  modal shows it.
+- Slack over HTTP (`--surface slack`, the default): every person sends a signed `/ticket`,
+  then submits the modal Slack opened for them; a ticket counts once it is announced in the
+  channel and its modal shows it.
+- Slack's Socket Mode (`--surface socket`): the same people and steps, but the bot runs
+  `--mode socket`: the command and the submission are pushed as envelopes over the WebSocket
+  the bot opened, and its acknowledgements come back over it.
 - Teams (`--surface teams`): the bot is configured for Teams only. Every person uses "Create
   ticket" on a message in a channel (a signed `composeExtension/fetchTask`), then submits the
   form the answer shows (`composeExtension/submitAction`); a ticket counts once ServiceOps
   created it and its announcement was posted in the message's thread.
+- Both (`--surface both`): one bot configured for Slack (HTTP) and Teams; N people on each,
+  at the same time.
+- ServiceOps' webhook (follow-through) has its own script with the same figures:
+  `benchmarks/webhook.py`.
 
     python benchmarks/load.py                    # 100 people, ServiceOps answering in 2 s
+    python benchmarks/load.py --surface socket   # the same over Socket Mode
     python benchmarks/load.py --surface teams    # the same through Teams' message action
     python benchmarks/load.py --people 20 --latency 0.5 --rounds 3
+    python benchmarks/load.py --soak             # 5,000 tickets at a steady rate: growth
 
 Run from the repository root with the test extra installed (`pip install -e '.[test]'`).
 """
@@ -54,9 +64,23 @@ from tests.fakes import teams_requests as tr  # noqa: E402
 from tests.fakes.environment import bot_environment  # noqa: E402
 from tests.fakes.serviceops_api import FakeServiceOps  # noqa: E402
 from tests.fakes.slack_api import Call, FakeSlack  # noqa: E402
+from tests.fakes.socket_mode import FakeSocketMode  # noqa: E402
 from tests.fakes.teams_api import FakeTeams  # noqa: E402
 
-SURFACES = ("slack", "teams")
+SURFACES = ("slack", "socket", "teams", "both")
+SURFACE_HELP = """surfaces:
+  slack    Slack over HTTP: signed /ticket, then the modal's submission (POST /slack/events)
+  socket   Slack's Socket Mode: the same, pushed over the bot's WebSocket, acked over it
+  teams    Teams: "Create ticket" on a message, then the dialog's submission (/api/messages)
+  both     one bot configured for Slack (HTTP) and Teams, N people on each at once
+  webhook  ServiceOps' webhook (follow-through): python benchmarks/webhook.py --help
+"""
+SOAK_PEOPLE, SOAK_ROUNDS, SOAK_RAMP = 100, 50, 4.0
+"""`--soak`: 100 people file 50 tickets each (5,000), each round spread over 4 s: a steady
+rate of about 15 tickets a second with ServiceOps answering in 2 s."""
+SAMPLE_ROUNDS = 5
+"""With `--rounds` above this, the figures of the first and last this many rounds are
+compared (CPU per ticket, RSS, cache entries): cost that grows with use shows."""
 CHANNEL = "C0BENCH1"
 TEAMS_CHANNEL = tr.channel(name="Bench")
 """Where the Teams people use "Create ticket": a channel, so each ticket is announced in the
@@ -105,9 +129,31 @@ def own_cpu_seconds() -> float:
 
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set size (VmHWM of /proc/<pid>/status)."""
+    return _status_mb(pid, "VmHWM:")
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set size now (VmRSS of /proc/<pid>/status)."""
+    return _status_mb(pid, "VmRSS:")
+
+
+def _status_mb(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+CACHE_ENTRIES = "serviceops_bot_cache_entries "
+
+
+async def cache_entries(http: aiohttp.ClientSession, url: str) -> float:
+    """How many entries the bot's in-process cache holds (its `/metrics`)."""
+    async with http.get(url + "/metrics") as answer:
+        text = await answer.text()
+    for line in text.splitlines():
+        if line.startswith(CACHE_ENTRIES):
+            return float(line.removeprefix(CACHE_ENTRIES))
     return float("nan")
 
 
@@ -195,23 +241,39 @@ def _announced_subject(call: Call) -> str | None:
 
 def process_environment(slack: FakeSlack, desk: FakeServiceOps, port: int) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
+        **_base_environment(port),
         **bot_environment(slack, desk),
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
     }
+
+
+def socket_process_environment(
+    slack: FakeSlack, socket_mode: FakeSocketMode, desk: FakeServiceOps, port: int
+) -> dict[str, str]:
+    """A Slack bot in Socket Mode (no signing secret); health and metrics on HEALTH_PORT."""
+    env = {
+        **_base_environment(port),
+        **bot_environment(slack, desk),
+        "SLACK_APP_TOKEN": socket_mode.app_token,
+        "HEALTH_PORT": str(port),
+    }
+    del env["SLACK_SIGNING_SECRET"], env["PORT"]
+    return env
 
 
 def teams_process_environment(teams: FakeTeams, desk: FakeServiceOps, port: int) -> dict[str, str]:
     """A Teams-only bot (no Slack setting at all) talking to `teams` and `desk`."""
     return {
+        **_base_environment(port),
+        **teams.environment(),
+        **serviceops_environment(desk),
+    }
+
+
+def _base_environment(port: int) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
         "PYTHONPATH": str(ROOT),
-        **teams.environment(),
-        **serviceops_environment(desk),
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }
@@ -228,19 +290,35 @@ def serviceops_environment(desk: FakeServiceOps) -> dict[str, str]:
     }
 
 
+PROFILED = """
+import cProfile, runpy, signal, sys
+output, sys.argv = sys.argv[1], ["bot", *sys.argv[2:]]
+profile = cProfile.Profile()
+signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+try:
+    runpy.run_module("bot", run_name="__main__", alter_sys=True)
+finally:
+    profile.disable()
+    profile.dump_stats(output)
+"""
+"""`python -m bot` under cProfile, profiling from SIGUSR1 on (the driven part, not start-up)."""
+
+
 async def start_bot(
-    env: dict[str, str], workdir: str, log: IO[bytes], profile: str | None = None
+    env: dict[str, str],
+    workdir: str,
+    log: IO[bytes],
+    profile: str | None = None,
+    mode: str = "http",
 ) -> asyncio.subprocess.Process:
-    """`python -m bot run --mode http` in an empty directory (no stray `.env` is read)."""
-    profiler = ["-m", "cProfile", "-o", str(Path(profile).resolve())] if profile else []
+    """`python -m bot run --mode MODE` in an empty directory (no stray `.env` is read)."""
+    launch = ["-c", PROFILED, str(Path(profile).resolve())] if profile else ["-m", "bot"]
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        *profiler,
-        "-m",
-        "bot",
+        *launch,
         "run",
         "--mode",
-        "http",
+        mode,
         env=env,
         cwd=workdir,
         stdin=asyncio.subprocess.DEVNULL,
@@ -250,20 +328,50 @@ async def start_bot(
 
 
 async def wait_healthy(
-    http: aiohttp.ClientSession, url: str, bot: asyncio.subprocess.Process
+    http: aiohttp.ClientSession,
+    url: str,
+    bot: asyncio.subprocess.Process,
+    path: str = "/healthz",
 ) -> None:
+    """Until `GET path` answers 200 (RuntimeError if the bot exits or takes too long)."""
     deadline = time.monotonic() + HEALTH_TIMEOUT
     while time.monotonic() < deadline:
         if bot.returncode is not None:
             raise RuntimeError(f"the bot exited with {bot.returncode} before it was healthy")
         try:
-            async with http.get(url + "/healthz") as answer:
+            async with http.get(url + path) as answer:
                 if answer.status == 200:
                     return
         except aiohttp.ClientError:
             pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"the bot did not become healthy within {HEALTH_TIMEOUT:g} s")
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"{path} did not answer 200 within {HEALTH_TIMEOUT:g} s")
+
+
+SlackSend = Callable[[str, sr.SlackRequest], Awaitable[tuple[float, int, dict[str, Any]]]]
+"""`(envelope type, request)` -> (round trip in ms, status, the answer's JSON): how a Slack
+request reaches the bot, over HTTP or over Socket Mode."""
+
+
+def http_sender(http: aiohttp.ClientSession, url: str) -> SlackSend:
+    async def send(_: str, request: sr.SlackRequest) -> tuple[float, int, dict[str, Any]]:
+        ms, status, content = await post(http, url, request)
+        return ms, status, json.loads(content) if content and status == 200 else {}
+
+    return send
+
+
+def socket_sender(socket_mode: FakeSocketMode) -> SlackSend:
+    """Push the request's payload as an envelope; the round trip lasts until its ack."""
+
+    async def send(kind: str, request: sr.SlackRequest) -> tuple[float, int, dict[str, Any]]:
+        payload = request.payload()
+        started = time.perf_counter()
+        envelope = await socket_mode.push(kind, payload)
+        ack = await socket_mode.acknowledged(envelope)
+        return (time.perf_counter() - started) * 1000, 200, ack.get("payload") or {}
+
+    return send
 
 
 async def post(
@@ -282,11 +390,11 @@ async def person(
     round_no: int,
     slack: FakeSlack,
     watcher: Watcher,
-    http: aiohttp.ClientSession,
-    url: str,
+    send: SlackSend,
     figures: Figures,
     timeout: float,
     delay: float = 0.0,
+    over_socket: bool = False,
 ) -> None:
     """One person: `/ticket`, submit the modal, wait until the ticket is announced and shown."""
     await asyncio.sleep(delay)
@@ -303,7 +411,7 @@ async def person(
             trigger_id=trigger,
             response_url=slack.response_url(),
         )
-        ms, status, _ = await post(http, url, request)
+        ms, status, _ = await asyncio.wait_for(send("slash_commands", request), timeout)
         figures.command_ms.append(ms)
         if status != 200:
             figures.errors.append(f"{user}: the command was answered {status}")
@@ -317,14 +425,15 @@ async def person(
         announced = watcher.expect("chat.postMessage", subject)
         shown = watcher.expect("views.update", view["id"])
         step = "submitting"
-        ms, status, content = await post(http, url, sr.view_submission(view, values, user_id=user))
+        submission = sr.view_submission(view, values, user_id=user)
+        ms, status, reply = await asyncio.wait_for(send("interactive", submission), timeout)
         figures.submit_ms.append(ms)
         if status != 200:
             figures.errors.append(f"{user}: the submission was answered {status}")
             return
-        reply = json.loads(content) if content else {}
-        if reply.get("response_action") == "update":
-            slack.replace_view(view["id"], reply["view"])  # what Slack does with the ack
+        if reply.get("response_action") == "update" and not over_socket:
+            # What Slack does with the ack (the fake Socket Mode applies it by itself).
+            slack.replace_view(view["id"], reply["view"])
         step = "waiting for the announcement"
         await asyncio.wait_for(announced, timeout)
         step = "waiting for the modal to show the ticket"
@@ -336,6 +445,14 @@ async def person(
         figures.errors.append(f"{user}: nothing happened within {timeout:g} s while {step}")
 
 
+RoundDone = Callable[[], Awaitable[None]]
+"""Called after each round (the benchmark samples the bot's CPU, RSS and cache there)."""
+
+
+async def _nothing() -> None:
+    return None
+
+
 async def drive(
     people: int,
     rounds: int,
@@ -345,19 +462,36 @@ async def drive(
     url: str,
     figures: Figures,
     timeout: float,
+    *,
+    send: SlackSend | None = None,
+    over_socket: bool = False,
+    round_done: RoundDone = _nothing,
+    first_round: int = 0,
 ) -> None:
+    """`people` people on Slack, `rounds` times (numbered from `first_round`); over HTTP at
+    `url` unless `send` is given."""
+    send = send if send is not None else http_sender(http, url)
     watcher = Watcher.of_slack(slack)
     watcher.start()
     try:
-        for round_no in range(rounds):
+        for round_no in range(first_round, first_round + rounds):
             await asyncio.gather(
                 *(
                     person(
-                        i, round_no, slack, watcher, http, url, figures, timeout, ramp * i / people
+                        i,
+                        round_no,
+                        slack,
+                        watcher,
+                        send,
+                        figures,
+                        timeout,
+                        ramp * i / people,
+                        over_socket,
                     )
                     for i in range(people)
                 )
             )
+            await round_done()
     finally:
         await watcher.stop()
 
@@ -401,7 +535,7 @@ async def teams_person(
     """One person: "Create ticket" on a message, submit the form, wait for the announcement."""
     await asyncio.sleep(delay)
     who = f"person {index}"
-    subject = f"Printer {index} jammed (round {round_no})"
+    subject = f"Scanner {index} offline (round {round_no})"  # not a Slack person's subject
     step = "opening the form"
     try:
         fetch = tr.message_action_fetch(
@@ -461,11 +595,13 @@ async def drive_teams(
     token: str,
     figures: Figures,
     timeout: float,
+    round_done: RoundDone = _nothing,
+    first_round: int = 0,
 ) -> None:
     watcher = Watcher.of_teams(teams)
     watcher.start()
     try:
-        for round_no in range(rounds):
+        for round_no in range(first_round, first_round + rounds):
             await asyncio.gather(
                 *(
                     teams_person(
@@ -484,6 +620,7 @@ async def drive_teams(
                     for i, sender in enumerate(people)
                 )
             )
+            await round_done()
     finally:
         await watcher.stop()
 
@@ -503,30 +640,55 @@ async def stop_bot(bot: asyncio.subprocess.Process) -> None:
 
 
 @dataclass
+class Sample:
+    """The bot's and this process's CPU, the bot's RSS and cache entries at one moment."""
+
+    cpu: float
+    driver_cpu: float
+    rss: float
+    cache: float
+
+
+@dataclass
 class Cost:
-    """What driving the bot took: wall time, CPU of the bot and of this process, peak RSS."""
+    """What driving the bot took: wall time, CPU of the bot and of this process, peak RSS,
+    start-up time, and a `Sample` before the first round and after each round."""
 
     elapsed: float = float("nan")
     cpu: float = float("nan")
     driver_cpu: float = float("nan")
     rss: float = float("nan")
+    startup: float = float("nan")
     exit_code: int | None = None
+    samples: list[Sample] = field(default_factory=list)
+
+
+Drive = Callable[[aiohttp.ClientSession, str, RoundDone], Awaitable[None]]
+"""`(http, url, round_done)`: drive the people, calling `round_done` after each round."""
 
 
 async def measure(
     env: dict[str, str],
     port: int,
     figures: Figures,
-    drive_people: Callable[[aiohttp.ClientSession, str], Awaitable[None]],
+    drive_people: Drive,
     profile: str | None,
     deadline: float,
+    *,
+    desk: FakeServiceOps,
+    latency: float,
+    mode: str = "http",
 ) -> Cost:
-    """Start the bot with `env`, wait until healthy, measure `drive_people(http, url)`, stop
-    the bot with SIGTERM. Errors land in `figures` (with the end of the bot's log)."""
+    """Start the bot with `env`, wait until `/readyz` answers 200 (ServiceOps answering at
+    once meanwhile: start-up is timed, not the fake's latency), then give ServiceOps its
+    `latency`, measure `drive_people`, stop the bot with SIGTERM. Errors land in `figures`
+    (with the end of the bot's log)."""
     cost = Cost()
     url = f"http://127.0.0.1:{port}"
+    desk.latency = 0.0
     with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryFile() as log:
-        bot = await start_bot(env, workdir, log, profile)
+        started = time.perf_counter()
+        bot = await start_bot(env, workdir, log, profile, mode)
         # No limit on the driver's connections: Slack and Teams do not queue requests either.
         connector = aiohttp.TCPConnector(limit=0)
         try:
@@ -536,15 +698,25 @@ async def measure(
                     connector=connector, timeout=aiohttp.ClientTimeout(total=60)
                 ) as http,
             ):
-                await wait_healthy(http, url, bot)
-                cpu_before, driver_before = cpu_seconds(bot.pid), own_cpu_seconds()
+                await wait_healthy(http, url, bot, "/readyz")
+                cost.startup = time.perf_counter() - started
+                desk.latency = latency
+
+                async def sample() -> None:
+                    cache = await cache_entries(http, url)
+                    cpu, rss = cpu_seconds(bot.pid), rss_mb(bot.pid)
+                    cost.samples.append(Sample(cpu, own_cpu_seconds(), rss, cache))
+
+                await sample()
+                if profile:
+                    bot.send_signal(signal.SIGUSR1)  # the profile covers the driven part
                 started = time.perf_counter()
                 try:
-                    await drive_people(http, url)
+                    await drive_people(http, url, sample)
                 finally:
                     cost.elapsed = time.perf_counter() - started
-                    cost.cpu = cpu_seconds(bot.pid) - cpu_before
-                    cost.driver_cpu = own_cpu_seconds() - driver_before
+                    cost.cpu = cpu_seconds(bot.pid) - cost.samples[0].cpu
+                    cost.driver_cpu = own_cpu_seconds() - cost.samples[0].driver_cpu
                     cost.rss = peak_rss_mb(bot.pid)
         except TimeoutError:
             figures.errors.insert(0, f"the run did not finish within {deadline:g} s")
@@ -564,6 +736,82 @@ def step_timeout(people: int, latency: float) -> float:
     return 30 + latency * 4 * math.ceil(people / 50)
 
 
+def cost_figures(cost: Cost, tickets: int) -> dict[str, Any]:
+    """The figures of `cost` for `tickets` tickets, and how they moved from the first rounds
+    to the last (`growth`)."""
+    return {
+        "tickets_per_second": round(tickets / cost.elapsed, 2),
+        "wall_seconds": round(cost.elapsed, 2),
+        "cpu_ms_per_ticket": round(cost.cpu / tickets * 1000, 2),
+        "driver_cpu_ms_per_ticket": round(cost.driver_cpu / tickets * 1000, 2),
+        "peak_rss_mb": round(cost.rss, 1),
+        "startup_to_ready_s": round(cost.startup, 2),
+        "growth": growth(cost.samples, tickets),
+    }
+
+
+def growth(samples: list[Sample], tickets: int) -> dict[str, Any]:
+    """The first and the last `SAMPLE_ROUNDS` rounds (fewer in a short run) compared: CPU
+    per ticket of the bot and of the driver, and the bot's RSS and cache entries after
+    each; with one round, only the start and the end."""
+    rounds = len(samples) - 1
+    if rounds < 1:
+        return {}
+    per_round = tickets / rounds
+    k = max(1, min(SAMPLE_ROUNDS, rounds // 2))
+    first, last = samples[: k + 1], samples[-k - 1 :]
+
+    def per_ticket(window: list[Sample], what: str) -> float:
+        spent: float = getattr(window[-1], what) - getattr(window[0], what)
+        return round(spent / (k * per_round) * 1000, 2)
+
+    return {
+        "rounds_compared": k,
+        "cpu_ms_per_ticket": [per_ticket(first, "cpu"), per_ticket(last, "cpu")],
+        "driver_cpu_ms_per_ticket": [
+            per_ticket(first, "driver_cpu"),
+            per_ticket(last, "driver_cpu"),
+        ],
+        "rss_mb": [round(samples[0].rss, 1), round(samples[k].rss, 1), round(samples[-1].rss, 1)],
+        "cache_entries": [samples[0].cache, samples[k].cache, samples[-1].cache],
+    }
+
+
+def _slack_people(slack: FakeSlack, people: int) -> None:
+    slack.add_channel(CHANNEL, member=True, name="bench")
+    for index in range(people):
+        slack.add_user(f"U0P{index:05d}", email=f"person{index}@example.com")
+
+
+def _slack_figures(
+    slack: FakeSlack, calls_before: int, figures: Figures, people: int, tickets: int
+) -> dict[str, Any]:
+    """Slack's side of a run; its calls are those made while people filed."""
+    calls = slack.calls[calls_before:]
+    return {
+        "command_ack_ms": _spread(figures.command_ms),
+        "submission_ack_ms": _spread(figures.submit_ms),
+        "users_info_calls": sum(1 for c in calls if c.method == "users.info"),
+        "submissions": len(figures.submit_ms),
+        "tickets": tickets,
+        "people": people,
+        "slack_calls": len(calls),
+        "slack_calls_by_method": dict(sorted(Counter(c.method for c in calls).items())),
+        "slack_new_connections": slack.connections_opened,
+    }
+
+
+def _desk_figures(desk: FakeServiceOps) -> dict[str, Any]:
+    creates = len(desk.created)
+    return {
+        "serviceops_token_requests": desk.token_requests,
+        "creates": creates,
+        "duplicates": creates - len({c["subject"] for c in desk.created}),
+        "serviceops_calls": len(desk.calls),
+        "serviceops_new_connections": desk.connections_opened,
+    }
+
+
 async def run(
     people: int,
     latency: float,
@@ -571,51 +819,112 @@ async def run(
     ramp: float = 0.0,
     profile: str | None = None,
     deadline: float = 600.0,
+    socket: bool = False,
 ) -> dict[str, Any]:
-    """Run the Slack benchmark; every figure in a dict (see `report`). Ends within about
-    `deadline` + `STOP_TIMEOUT` seconds whatever happens."""
+    """Run the Slack benchmark, over HTTP or (`socket`) Socket Mode; every figure in a dict
+    (see `report`). Ends within about `deadline` + `STOP_TIMEOUT` seconds whatever happens."""
     figures = Figures()
-    async with FakeSlack() as slack, FakeServiceOps() as desk:
-        slack.add_channel(CHANNEL, member=True, name="bench")
-        for index in range(people):
-            slack.add_user(f"U0P{index:05d}", email=f"person{index}@example.com")
-        desk.latency = latency
+    async with FakeSlack() as slack, FakeSocketMode(slack) as socket_mode, FakeServiceOps() as desk:
+        _slack_people(slack, people)
         port = free_port()
         timeout = step_timeout(people, latency)
+        calls_before = 0
 
-        async def drive_people(http: aiohttp.ClientSession, url: str) -> None:
-            await drive(people, rounds, ramp, slack, http, url, figures, timeout)
+        async def drive_people(http: aiohttp.ClientSession, url: str, done: RoundDone) -> None:
+            nonlocal calls_before
+            calls_before = len(slack.calls)
+            send = socket_sender(socket_mode) if socket else None
+            await drive(
+                people,
+                rounds,
+                ramp,
+                slack,
+                http,
+                url,
+                figures,
+                timeout,
+                send=send,
+                over_socket=socket,
+                round_done=done,
+            )
 
-        env = process_environment(slack, desk, port)
-        cost = await measure(env, port, figures, drive_people, profile, deadline)
-
+        if socket:
+            env = socket_process_environment(slack, socket_mode, desk, port)
+        else:
+            env = process_environment(slack, desk, port)
+        mode = "socket" if socket else "http"
+        cost = await measure(
+            env,
+            port,
+            figures,
+            drive_people,
+            profile,
+            deadline,
+            desk=desk,
+            latency=latency,
+            mode=mode,
+        )
         tickets = people * rounds
-        creates = len(desk.created)
         return {
+            "surface": "socket" if socket else "slack",
             "people": people,
             "rounds": rounds,
             "serviceops_latency_s": latency,
             "ramp_s": ramp,
-            "command_ack_ms": _spread(figures.command_ms),
-            "submission_ack_ms": _spread(figures.submit_ms),
-            "tickets_per_second": round(tickets / cost.elapsed, 2),
-            "wall_seconds": round(cost.elapsed, 2),
-            "cpu_ms_per_ticket": round(cost.cpu / tickets * 1000, 2),
-            "driver_cpu_ms_per_ticket": round(cost.driver_cpu / tickets * 1000, 2),
-            "peak_rss_mb": round(cost.rss, 1),
-            "serviceops_token_requests": desk.token_requests,
-            "users_info_calls": slack.count("users.info"),
-            "submissions": len(figures.submit_ms),
-            "creates": creates,
-            "duplicates": creates - len({c["subject"] for c in desk.created}),
-            "slack_calls": len(slack.calls),
-            "slack_calls_by_method": dict(sorted(Counter(c.method for c in slack.calls).items())),
-            "slack_new_connections": slack.connections_opened,
-            "serviceops_calls": len(desk.calls),
-            "serviceops_new_connections": desk.connections_opened,
+            **_slack_figures(slack, calls_before, figures, people, tickets),
+            **cost_figures(cost, tickets),
+            **_desk_figures(desk),
+            "socket_mode_connections": socket_mode.connections_opened,
             "errors": figures.errors[:30],
             "bot_exit_code": cost.exit_code,
         }
+
+
+def _teams_people(teams: FakeTeams, people: int) -> list[tr.PersonLike]:
+    senders: list[tr.PersonLike] = []
+    for index in range(people):
+        who = tr.person(f"Bench Person {index}")
+        senders.append(who)
+        teams.add_user(
+            who.id,
+            name=who.name,
+            email=f"person{index}@example.com",
+            aad_object_id=who.aad_object_id,
+        )
+    teams.add_user(
+        TEAMS_AUTHOR.id,
+        name=TEAMS_AUTHOR.name,
+        email="grace@example.com",
+        aad_object_id=TEAMS_AUTHOR.aad_object_id,
+    )
+    return senders
+
+
+def _teams_figures(teams: FakeTeams, figures: Figures, people: int, tickets: int) -> dict[str, Any]:
+    members = len(teams.members_calls)
+    announced = [c for c in teams.posted() if " created ticket " in c.text]
+    return {
+        "open_answer_ms": _spread(figures.command_ms),
+        "submit_answer_ms": _spread(figures.submit_ms),
+        "people": people,
+        "tickets": tickets,
+        "login_token_requests": teams.token_requests,
+        "members_calls": members,
+        "members_calls_per_person": round(members / people, 2),
+        "submissions": len(figures.submit_ms),
+        "submit_answers": dict(sorted(figures.answers.items())),
+        "announcements": len(announced),
+        "teams_calls": len(teams.calls),
+        "teams_calls_by_kind": dict(sorted(Counter(c.kind for c in teams.calls).items())),
+        "teams_failed_calls": sum(1 for c in teams.calls if not c.ok),
+    }
+
+
+def _bot_token(teams: FakeTeams, deadline: float) -> str:
+    # Signed before the clock starts, and reused: the Bot Connector reuses its token for
+    # every activity within the token's lifetime, and signing one per activity (RS256)
+    # would make the driver's CPU, not the bot's, what the latencies measure.
+    return teams.sign(expires_in=int(deadline + STOP_TIMEOUT + 3600))
 
 
 async def run_teams(
@@ -630,68 +939,86 @@ async def run_teams(
     about `deadline` + `STOP_TIMEOUT` seconds whatever happens."""
     figures = Figures()
     async with FakeTeams() as teams, FakeServiceOps() as desk:
-        senders: list[tr.PersonLike] = []
-        for index in range(people):
-            who = tr.person(f"Bench Person {index}")
-            senders.append(who)
-            teams.add_user(
-                who.id,
-                name=who.name,
-                email=f"person{index}@example.com",
-                aad_object_id=who.aad_object_id,
-            )
-        teams.add_user(
-            TEAMS_AUTHOR.id,
-            name=TEAMS_AUTHOR.name,
-            email="grace@example.com",
-            aad_object_id=TEAMS_AUTHOR.aad_object_id,
-        )
-        desk.latency = latency
+        senders = _teams_people(teams, people)
         port = free_port()
         timeout = step_timeout(people, latency)
-        # Signed before the clock starts, and reused: the Bot Connector reuses its token for
-        # every activity within the token's lifetime, and signing one per activity (RS256)
-        # would make the driver's CPU, not the bot's, what the latencies measure.
-        token = teams.sign(expires_in=int(deadline + STOP_TIMEOUT + 3600))
+        token = _bot_token(teams, deadline)
 
-        async def drive_people(http: aiohttp.ClientSession, url: str) -> None:
-            await drive_teams(senders, rounds, ramp, teams, http, url, token, figures, timeout)
+        async def drive_people(http: aiohttp.ClientSession, url: str, done: RoundDone) -> None:
+            await drive_teams(
+                senders, rounds, ramp, teams, http, url, token, figures, timeout, done
+            )
 
         env = teams_process_environment(teams, desk, port)
-        cost = await measure(env, port, figures, drive_people, profile, deadline)
-
+        cost = await measure(
+            env, port, figures, drive_people, profile, deadline, desk=desk, latency=latency
+        )
         tickets = people * rounds
-        creates = len(desk.created)
-        members = len(teams.members_calls)
-        announced = [c for c in teams.posted() if " created ticket " in c.text]
         return {
             "surface": "teams",
+            "rounds": rounds,
+            "serviceops_latency_s": latency,
+            "ramp_s": ramp,
+            **_teams_figures(teams, figures, people, tickets),
+            **cost_figures(cost, tickets),
+            **_desk_figures(desk),
+            "errors": figures.errors[:30],
+            "bot_exit_code": cost.exit_code,
+        }
+
+
+async def run_both(
+    people: int,
+    latency: float,
+    rounds: int,
+    ramp: float = 0.0,
+    profile: str | None = None,
+    deadline: float = 600.0,
+) -> dict[str, Any]:
+    """One bot configured for Slack (HTTP) and Teams; `people` people on each at once."""
+    slack_figures, teams_figures = Figures(), Figures()
+    async with FakeSlack() as slack, FakeTeams() as teams, FakeServiceOps() as desk:
+        _slack_people(slack, people)
+        senders = _teams_people(teams, people)
+        port = free_port()
+        timeout = step_timeout(2 * people, latency)
+        token = _bot_token(teams, deadline)
+        calls_before = 0
+
+        async def drive_people(http: aiohttp.ClientSession, url: str, done: RoundDone) -> None:
+            nonlocal calls_before
+            calls_before = len(slack.calls)
+            for round_no in range(rounds):  # both surfaces at once, round by round
+                await asyncio.gather(
+                    drive(
+                        *(people, 1, ramp, slack, http, url, slack_figures, timeout),
+                        first_round=round_no,
+                    ),
+                    drive_teams(
+                        *(senders, 1, ramp, teams, http, url, token, teams_figures, timeout),
+                        first_round=round_no,
+                    ),
+                )
+                await done()
+
+        env = {**process_environment(slack, desk, port), **teams.environment()}
+        figures = Figures()
+        cost = await measure(
+            env, port, figures, drive_people, profile, deadline, desk=desk, latency=latency
+        )
+        errors = figures.errors + slack_figures.errors + teams_figures.errors
+        tickets = people * rounds
+        return {
+            "surface": "both",
             "people": people,
             "rounds": rounds,
             "serviceops_latency_s": latency,
             "ramp_s": ramp,
-            "open_answer_ms": _spread(figures.command_ms),
-            "submit_answer_ms": _spread(figures.submit_ms),
-            "tickets_per_second": round(tickets / cost.elapsed, 2),
-            "wall_seconds": round(cost.elapsed, 2),
-            "cpu_ms_per_ticket": round(cost.cpu / tickets * 1000, 2),
-            "driver_cpu_ms_per_ticket": round(cost.driver_cpu / tickets * 1000, 2),
-            "peak_rss_mb": round(cost.rss, 1),
-            "login_token_requests": teams.token_requests,
-            "members_calls": members,
-            "members_calls_per_person": round(members / people, 2),
-            "serviceops_token_requests": desk.token_requests,
-            "submissions": len(figures.submit_ms),
-            "submit_answers": dict(sorted(figures.answers.items())),
-            "creates": creates,
-            "announcements": len(announced),
-            "duplicates": creates - len({c["subject"] for c in desk.created}),
-            "teams_calls": len(teams.calls),
-            "teams_calls_by_kind": dict(sorted(Counter(c.kind for c in teams.calls).items())),
-            "teams_failed_calls": sum(1 for c in teams.calls if not c.ok),
-            "serviceops_calls": len(desk.calls),
-            "serviceops_new_connections": desk.connections_opened,
-            "errors": figures.errors[:30],
+            "slack": _slack_figures(slack, calls_before, slack_figures, people, tickets),
+            "teams": _teams_figures(teams, teams_figures, people, tickets),
+            **cost_figures(cost, 2 * tickets),
+            **_desk_figures(desk),
+            "errors": errors[:30],
             "bot_exit_code": cost.exit_code,
         }
 
@@ -715,96 +1042,142 @@ def _print_spreads(result: dict[str, Any], names: tuple[str, ...]) -> None:
         )
 
 
-def _print_rows(result: dict[str, Any], rows: list[tuple[str, Any]]) -> None:
+def _print_rows(rows: list[tuple[str, Any]]) -> None:
     for label, value in rows:
         print(f"  {label:<30} {value}")
+
+
+def _cost_rows(result: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = [
+        ("tickets per second", result["tickets_per_second"]),
+        ("wall time", f"{result['wall_seconds']} s"),
+        ("CPU per ticket (bot)", f"{result['cpu_ms_per_ticket']} ms"),
+        ("CPU per ticket (driver, fakes)", f"{result['driver_cpu_ms_per_ticket']} ms"),
+        ("peak RSS (bot)", f"{result['peak_rss_mb']} MB"),
+        ("start-up to /readyz 200", f"{result['startup_to_ready_s']} s"),
+    ]
+    grown = result["growth"]
+    if grown:
+        k = grown["rounds_compared"]
+        cpu, driver = grown["cpu_ms_per_ticket"], grown["driver_cpu_ms_per_ticket"]
+        rss, cache = grown["rss_mb"], grown["cache_entries"]
+        rows += [
+            (
+                f"CPU per ticket, first/last {k} round(s)",
+                f"bot {cpu[0]} / {cpu[1]} ms, driver {driver[0]} / {driver[1]} ms",
+            ),
+            ("RSS: ready, after, end", f"{rss[0]} / {rss[1]} / {rss[2]} MB"),
+            ("cache entries: ready, after, end", f"{cache[0]:g} / {cache[1]:g} / {cache[2]:g}"),
+        ]
+    return rows
+
+
+def _desk_rows(result: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
+        ("ServiceOps token requests", result["serviceops_token_requests"]),
+        ("duplicates", result["duplicates"]),
+        (
+            "ServiceOps: new connections",
+            f"{result['serviceops_new_connections']} for {result['serviceops_calls']} calls",
+        ),
+    ]
+
+
+def _slack_rows(slack: dict[str, Any], creates: int) -> list[tuple[str, Any]]:
+    return [
+        ("users.info calls", f"{slack['users_info_calls']} for {slack['people']} people"),
+        ("creates", f"{creates} for {slack['submissions']} of {slack['tickets']} submitted"),
+        (
+            "Slack: new connections",
+            f"{slack['slack_new_connections']} (for {slack['slack_calls']} calls while filing)",
+        ),
+        (
+            "Slack calls by method",
+            ", ".join(f"{m} {n}" for m, n in slack["slack_calls_by_method"].items()),
+        ),
+    ]
+
+
+def _teams_rows(teams: dict[str, Any], creates: int) -> list[tuple[str, Any]]:
+    answers = ", ".join(f"{title} {n}" for title, n in teams["submit_answers"].items())
+    return [
+        ("login token requests", teams["login_token_requests"]),
+        (
+            "members calls",
+            f"{teams['members_calls']} for {teams['people']} people "
+            f"({teams['members_calls_per_person']} per person)",
+        ),
+        ("submit answers", answers or "none"),
+        ("creates", f"{creates} for {teams['submissions']} of {teams['tickets']} submitted"),
+        ("announcements", teams["announcements"]),
+        (
+            "Teams calls by kind",
+            ", ".join(f"{k} {n}" for k, n in teams["teams_calls_by_kind"].items()),
+        ),
+        ("Teams calls refused", teams["teams_failed_calls"]),
+    ]
+
+
+def _headline(result: dict[str, Any], label: str) -> None:
+    print(
+        f"{label}{result['people']} people x {result['rounds']} round(s), "
+        f"ServiceOps latency {result['serviceops_latency_s']} s, "
+        f"arrivals spread over {result['ramp_s']} s"
+    )
+
+
+def _errors(result: dict[str, Any]) -> None:
+    print(f"  {'bot exit code after SIGTERM':<30} {result['bot_exit_code']}")
     for error in result["errors"]:
         print(f"  error: {error}")
 
 
 def report(result: dict[str, Any]) -> None:
-    tickets = result["people"] * result["rounds"]
-    print(
-        f"{result['people']} people x {result['rounds']} round(s), "
-        f"ServiceOps latency {result['serviceops_latency_s']} s, "
-        f"arrivals spread over {result['ramp_s']} s"
-    )
+    """Slack over HTTP or Socket Mode."""
+    socket = result["surface"] == "socket"
+    _headline(result, "Slack Socket Mode: " if socket else "")
     _print_spreads(result, ("command_ack_ms", "submission_ack_ms"))
-    rows = [
-        ("tickets per second", result["tickets_per_second"]),
-        ("wall time", f"{result['wall_seconds']} s"),
-        ("CPU per ticket (bot)", f"{result['cpu_ms_per_ticket']} ms"),
-        ("CPU per ticket (driver, fakes)", f"{result['driver_cpu_ms_per_ticket']} ms"),
-        ("peak RSS (bot)", f"{result['peak_rss_mb']} MB"),
-        ("ServiceOps token requests", result["serviceops_token_requests"]),
-        ("users.info calls", f"{result['users_info_calls']} for {result['people']} people"),
-        ("creates", f"{result['creates']} for {result['submissions']} of {tickets} submitted"),
-        ("duplicates", result["duplicates"]),
-        (
-            "Slack: new connections",
-            f"{result['slack_new_connections']} for {result['slack_calls']} calls",
-        ),
-        (
-            "ServiceOps: new connections",
-            f"{result['serviceops_new_connections']} for {result['serviceops_calls']} calls",
-        ),
-        (
-            "Slack calls by method",
-            ", ".join(f"{m} {n}" for m, n in result["slack_calls_by_method"].items()),
-        ),
-        ("bot exit code after SIGTERM", result["bot_exit_code"]),
-    ]
-    _print_rows(result, rows)
+    rows = _cost_rows(result) + _slack_rows(result, result["creates"]) + _desk_rows(result)
+    if socket:
+        rows.append(("Socket Mode connections", result["socket_mode_connections"]))
+    _print_rows(rows)
+    _errors(result)
 
 
 def report_teams(result: dict[str, Any]) -> None:
-    tickets = result["people"] * result["rounds"]
-    print(
-        f"Teams: {result['people']} people x {result['rounds']} round(s), "
-        f"ServiceOps latency {result['serviceops_latency_s']} s, "
-        f"arrivals spread over {result['ramp_s']} s"
-    )
+    _headline(result, "Teams: ")
     _print_spreads(result, ("open_answer_ms", "submit_answer_ms"))
-    answers = ", ".join(f"{title} {n}" for title, n in result["submit_answers"].items())
-    rows = [
-        ("tickets per second", result["tickets_per_second"]),
-        ("wall time", f"{result['wall_seconds']} s"),
-        ("CPU per ticket (bot)", f"{result['cpu_ms_per_ticket']} ms"),
-        ("CPU per ticket (driver, fakes)", f"{result['driver_cpu_ms_per_ticket']} ms"),
-        ("peak RSS (bot)", f"{result['peak_rss_mb']} MB"),
-        ("login token requests", result["login_token_requests"]),
-        (
-            "members calls",
-            f"{result['members_calls']} for {result['people']} people "
-            f"({result['members_calls_per_person']} per person)",
-        ),
-        ("ServiceOps token requests", result["serviceops_token_requests"]),
-        ("submit answers", answers or "none"),
-        ("creates", f"{result['creates']} for {result['submissions']} of {tickets} submitted"),
-        ("announcements", result["announcements"]),
-        ("duplicates", result["duplicates"]),
-        (
-            "ServiceOps: new connections",
-            f"{result['serviceops_new_connections']} for {result['serviceops_calls']} calls",
-        ),
-        (
-            "Teams calls by kind",
-            ", ".join(f"{k} {n}" for k, n in result["teams_calls_by_kind"].items()),
-        ),
-        ("Teams calls refused", result["teams_failed_calls"]),
-        ("bot exit code after SIGTERM", result["bot_exit_code"]),
-    ]
-    _print_rows(result, rows)
+    _print_rows(_cost_rows(result) + _teams_rows(result, result["creates"]) + _desk_rows(result))
+    _errors(result)
+
+
+def report_both(result: dict[str, Any]) -> None:
+    _headline(result, "Slack and Teams, each: ")
+    print(" Slack:")
+    _print_spreads(result["slack"], ("command_ack_ms", "submission_ack_ms"))
+    print(" Teams:")
+    _print_spreads(result["teams"], ("open_answer_ms", "submit_answer_ms"))
+    print(" both (CPU per ticket over the tickets of both):")
+    rows = [*_cost_rows(result), ("creates", f"{result['creates']} in all"), *_desk_rows(result)]
+    _print_rows(rows)
+    print(" Slack:")
+    _print_rows(_slack_rows(result["slack"], result["slack"]["submissions"])[:1])
+    print(" Teams:")
+    _print_rows(_teams_rows(result["teams"], result["teams"]["submissions"])[:3])
+    _errors(result)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").splitlines()[0],
+        epilog=SURFACE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--surface",
         choices=SURFACES,
         default="slack",
-        help="where the people file: Slack's /ticket and modal, or Teams' message action "
-        "and dialog (slack)",
+        help="where the people file (slack; see the list below)",
     )
     parser.add_argument("--people", type=int, default=100, help="concurrent people (100)")
     parser.add_argument("--latency", type=float, default=2.0, help="ServiceOps latency, s (2.0)")
@@ -816,19 +1189,38 @@ def main() -> None:
         help="spread each round's arrivals evenly over this many seconds (0: all at once)",
     )
     parser.add_argument(
+        "--soak",
+        action="store_true",
+        help=f"{SOAK_PEOPLE} people x {SOAK_ROUNDS} rounds, each spread over {SOAK_RAMP:g} s "
+        "(unless --people, --rounds, --ramp say otherwise): how CPU, RSS and the cache move",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=600.0, help="give up after this many seconds (600)"
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
-    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile into FILE")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the bot under cProfile, from the first person to the last, into FILE",
+    )
     args = parser.parse_args()
+    if args.soak:
+        given = set(sys.argv)
+        args.rounds = args.rounds if "--rounds" in given else SOAK_ROUNDS
+        args.ramp = args.ramp if "--ramp" in given else SOAK_RAMP
+        args.timeout = args.timeout if "--timeout" in given else 3600.0
     if args.people < 1 or args.rounds < 1:
         parser.error("--people and --rounds must be at least 1")
-    teams = args.surface == "teams"
-    run_surface, report_surface = (run_teams, report_teams) if teams else (run, report)
-    result = asyncio.run(
-        run_surface(args.people, args.latency, args.rounds, args.ramp, args.profile, args.timeout)
-    )
-    report_surface(result)
+    options = (args.people, args.latency, args.rounds, args.ramp, args.profile, args.timeout)
+    if args.surface == "teams":
+        result = asyncio.run(run_teams(*options))
+        report_teams(result)
+    elif args.surface == "both":
+        result = asyncio.run(run_both(*options))
+        report_both(result)
+    else:
+        result = asyncio.run(run(*options, socket=args.surface == "socket"))
+        report(result)
     if args.json:
         print(json.dumps(result))
     if result["errors"] or result["bot_exit_code"] != 0:

@@ -171,7 +171,7 @@ async def burst(
     reads_before = len([c for c in desk.calls_of("get") if c.path in paths])
     bodies = [{"requestId": filed[i % len(filed)]["id"]} for i in range(result["calls"])]
 
-    cpu_before = load.cpu_seconds(pid)
+    cpu_before, driver_before = load.cpu_seconds(pid), load.own_cpu_seconds()
     started = time.perf_counter()
     latencies, statuses = await fire(http, url, bodies, ramp)
     result["burst_seconds"] = round(time.perf_counter() - started, 3)
@@ -181,6 +181,8 @@ async def burst(
         figures.errors.append("not every thread got its post within 60 s")
     result["posted_seconds"] = round(time.perf_counter() - started, 3)
     result["bot_cpu_ms"] = round((load.cpu_seconds(pid) - cpu_before) * 1000, 1)
+    result["driver_cpu_ms"] = round((load.own_cpu_seconds() - driver_before) * 1000, 1)
+    result["peak_rss_mb"] = round(load.peak_rss_mb(pid), 1)
     await asyncio.sleep(QUIET)
 
     posts = [c for c in slack.calls_to("chat.postMessage") if status_post(c)]
@@ -198,6 +200,7 @@ async def burst(
             "threads_posted_in": len(threads),
             "duplicates": len(posts) - len(per_request),
             "bot_cpu_ms_per_call": round(result["bot_cpu_ms"] / max(1, len(bodies)), 3),
+            "driver_cpu_ms_per_call": round(result["driver_cpu_ms"] / max(1, len(bodies)), 3),
         }
     )
     if statuses.get(202, 0) != len(bodies):
@@ -238,9 +241,17 @@ def report(result: dict[str, Any]) -> None:
             f"{result.get('bot_cpu_ms', '?')} ms "
             f"({result.get('bot_cpu_ms_per_call', '?')} ms per call)",
         ),
+        (
+            "driver CPU (calls, fakes)",
+            f"{result.get('driver_cpu_ms', '?')} ms "
+            f"({result.get('driver_cpu_ms_per_call', '?')} ms per call)",
+        ),
+        ("peak RSS (bot)", f"{result.get('peak_rss_mb', '?')} MB"),
         ("bot exit code after SIGTERM", result.get("bot_exit_code")),
     ]
-    load._print_rows(result, rows)
+    load._print_rows(rows)
+    for error in result["errors"]:
+        print(f"  error: {error}")
 
 
 def main() -> None:

@@ -5,7 +5,10 @@ Ticket counters carry the chat `platform` (slack, teams) a ticket came from.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import weakref
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -34,6 +37,23 @@ SLACK_API_ERRORS = Counter(
     ["method", "error"],
     registry=REGISTRY,
 )
+
+CACHE_ENTRIES = Gauge(
+    "serviceops_bot_cache_entries",
+    "Entries in the in-process cache (CACHE_URL=memory://; 0 with Redis): flat over time.",
+    registry=REGISTRY,
+)
+
+
+def watch_memory_cache(cache: Any) -> None:
+    """Publish the size of aiocache's in-process backend `cache` as `CACHE_ENTRIES`."""
+    held = weakref.ref(cache)  # weak: tests build many caches in one process
+
+    def count() -> float:
+        current = held()
+        return float(len(current._cache)) if current is not None else 0.0
+
+    CACHE_ENTRIES.set_function(count)
 
 
 def observe_serviceops(operation: str, outcome: str, seconds: float) -> None:

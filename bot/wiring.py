@@ -23,7 +23,7 @@ from bot.core.inflight import InFlight
 from bot.core.links import LinkStore
 from bot.core.ports import Directory, Messenger
 from bot.core.tickets import TicketService
-from bot.metrics import observe_serviceops
+from bot.metrics import observe_serviceops, watch_memory_cache
 from bot.serviceops import ApiKey, PasswordGrant, ServiceOpsClient, ServiceOpsError
 from bot.state import build_link_store
 
@@ -134,7 +134,10 @@ def build_core(
     links: LinkStore | None = None,
 ) -> Core:
     """Build the shared pieces. Must run inside the event loop that will use them."""
-    cache = cache if cache is not None else build_cache(settings.cache.url)
+    if cache is None:
+        cache = build_cache(settings.cache.url)
+        if urllib.parse.urlsplit(settings.cache.url).scheme not in REDIS_SCHEMES:
+            watch_memory_cache(cache)
     form = form if form is not None else load_form_config(settings.bot_config)
     serviceops = build_serviceops_client(settings, cache=cache)
     claims = Claims(cache)

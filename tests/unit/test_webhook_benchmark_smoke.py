@@ -25,6 +25,8 @@ LABELS = (
     "posts",
     "duplicates",
     "bot CPU",
+    "driver CPU (calls, fakes)",
+    "peak RSS (bot)",
     "bot exit code after SIGTERM",
 )
 
