@@ -21,6 +21,9 @@ _TOKEN_SHAPES = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:bearer|apikey|basic)\s+[A-Za-z0-9._~+/=%@-]+)"
 )
 REDACTED = "[redacted]"
+LEVEL_CHECKED = ("slack_sdk.web.async_base_client", "bot.slack.bolt")
+"""Loggers whose users test `logger.level` itself (slack_sdk's Web API client, and Bolt's
+logger as `bot.slack.app` names it)."""
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -89,3 +92,9 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     if level.upper() != "DEBUG":
         for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "httpx2", "httpcore2"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # These decide whether to build a DEBUG line (the whole payload of every Slack call,
+        # a line per Bolt middleware) from their logger's own level, where NOTSET passes:
+        # they get the level they inherit, so no line is built only to be dropped.
+        for checked in LEVEL_CHECKED:
+            logger = logging.getLogger(checked)
+            logger.setLevel(logger.getEffectiveLevel())

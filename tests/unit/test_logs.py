@@ -9,7 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import REDACTED, JsonFormatter, RedactingFilter, TextFormatter, setup_logging
+from bot.logs import (
+    LEVEL_CHECKED,
+    REDACTED,
+    JsonFormatter,
+    RedactingFilter,
+    TextFormatter,
+    setup_logging,
+)
 
 CONFIGURED = "s3cr3t-client-value"
 
@@ -164,9 +171,29 @@ def test_text_formatter_prints_extras_as_key_value() -> None:
 def root_logger() -> Iterator[logging.Logger]:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
+    levels = {name: logging.getLogger(name).level for name in LEVEL_CHECKED}
     yield root
     root.handlers[:], level = saved
     root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def test_loggers_that_test_their_own_level_get_the_level_they_inherit(
+    root_logger: logging.Logger,
+) -> None:
+    # slack_sdk builds each call's DEBUG line (the whole payload) when its logger's own level
+    # is NOTSET, whatever the effective level: set, it builds none below DEBUG.
+    setup_logging("info")
+
+    assert logging.getLogger("slack_sdk.web.async_base_client").level == logging.WARNING
+    assert logging.getLogger("bot.slack.bolt").level == logging.INFO
+
+    for name in LEVEL_CHECKED:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    setup_logging("debug")  # DEBUG asked for: every payload line is built and logged
+
+    assert [logging.getLogger(name).level for name in LEVEL_CHECKED] == [logging.NOTSET] * 2
 
 
 def test_setup_logging_installs_the_filter(
