@@ -23,7 +23,9 @@ def build_cache(url: str = "memory://", *, namespace: str = "serviceops-bot") ->
     """
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme == "memory":
-        return Cache(Cache.MEMORY, serializer=JsonSerializer(), namespace=namespace)
+        # No timeout: an operation on a dict never waits, and aiocache's timeout runs every
+        # call in a task of its own (`asyncio.wait_for`), several per ticket for nothing.
+        return Cache(Cache.MEMORY, serializer=JsonSerializer(), namespace=namespace, timeout=None)
     if parsed.scheme in ("redis", "rediss"):
         db = parsed.path.strip("/") or "0"
         return Cache(
