@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -34,7 +34,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.error_handler import error_handler
 from bot.slack.listeners import register_all
 from bot.slack.messenger import SlackMessenger
-from bot.slack.requests import compressed, signed_by_slack, well_formed
+from bot.slack.requests import bolt_request, compressed, signed_by_slack
 from bot.wiring import Core, build_core
 
 log = logging.getLogger("bot.slack")
@@ -85,10 +85,10 @@ class BotApp:
             body = await request.read()
             if not signed_by_slack(verifier, body, request.headers):
                 return web.Response(status=401)
-            if not well_formed(body, request.headers):
+            readable = bolt_request(body, request.headers, request.query_string)
+            if readable is None:
                 return web.Response(status=400)  # signed, yet not a payload Bolt can read
-            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(bolt_response)
+            return await to_aiohttp_response(await self.app.async_dispatch(readable))
 
         web_app.router.add_post(EVENTS_PATH, slack_events)
 
