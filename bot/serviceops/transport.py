@@ -219,16 +219,17 @@ class Sender:
             raise
         seconds = time.perf_counter() - started
         self._observe(operation, outcome_of(response), seconds)
-        log.debug(
-            "serviceops_attempt",
-            extra={
-                "operation": operation,
-                "method": method,
-                "path": httpx2.URL(url).path,
-                "status": response.status_code,
-                "seconds": round(seconds, 3),
-            },
-        )
+        if log.isEnabledFor(logging.DEBUG):  # parsing the URL costs more than the line
+            log.debug(
+                "serviceops_attempt",
+                extra={
+                    "operation": operation,
+                    "method": method,
+                    "path": httpx2.URL(url).path,
+                    "status": response.status_code,
+                    "seconds": round(seconds, 3),
+                },
+            )
         return response
 
     def _observe(self, operation: str, outcome: str, seconds: float) -> None:
