@@ -21,7 +21,6 @@ import aiohttp
 from bot import __version__
 from bot.config import ConfigError, FormConfig, Settings, load_form_config, load_settings
 from bot.logs import setup_logging
-from bot.teams.package import DEFAULT_FILENAME
 
 if TYPE_CHECKING:
     from bot.server import Intake
@@ -69,8 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         dest="output",
         metavar="FILE",
-        default=DEFAULT_FILENAME,
-        help="where to write the zip (default: %(default)s in the working directory)",
+        help="where to write the zip (default: serviceops-bot-teams.zip in the working directory)",
     )
     return parser
 
@@ -273,11 +271,13 @@ def _slack_unreachable(exc: BaseException, api_url: str) -> str:
     return f"Slack is unreachable at {api_url} ({reason}): {network}, and SLACK_API_URL."
 
 
-def _teams_package(host: str | None, output: str) -> int:
+def _teams_package(host: str | None, output: str | None) -> int:
     """`teams-package`: the app package of the configured Teams bot, served at `host`."""
+    # Imported here, as every surface's modules are: a bot that runs only loads what it serves.
     from bot.teams.ids import ENDPOINT
-    from bot.teams.package import validate_app_id, validate_host, write_package
+    from bot.teams.package import DEFAULT_FILENAME, validate_app_id, validate_host, write_package
 
+    output = output or DEFAULT_FILENAME
     prog = "serviceops-bot teams-package"
     if not host:
         print(

@@ -8,6 +8,8 @@ relative ones resolved to absolute names, is checked against the layering rules:
   and its code (names and strings; docstrings may name platforms) uses no Slack word;
 - surfaces (`bot/slack/**`, and each later one) never import each other;
 - `bot/server.py` and `bot/wiring.py` know no platform: surfaces are handed to them;
+- `bot/cli.py`, `bot/server.py`, `bot/wiring.py` and `bot/webhook.py` import no surface and no
+  platform SDK at module level: a surface is loaded only when it is configured;
 - `bot/slack/blocks/**` does no I/O: no `httpx`/`httpx2`, `aiohttp`, `slack_sdk.web`, `asyncio`;
 - `aiocache` is imported only by `bot/cache.py`, with one deliberate exception:
   `bot/serviceops/client.py` builds its own in-memory token cache when none is passed, since
@@ -147,6 +149,38 @@ def test_surfaces_never_import_each_other(surface: str) -> None:
 @pytest.mark.parametrize("module", ["bot.server", "bot.wiring"])
 def test_the_process_and_start_up_know_no_platform(module: str) -> None:
     assert violations(module, (*SURFACES, "slack_bolt", "slack_sdk")) == []
+
+
+PLATFORM_LIBRARIES = ("slack_bolt", "slack_sdk", "jwt")
+"""What only a surface needs (Slack's SDKs; PyJWT checks Teams' tokens)."""
+
+
+def top_level_imports(module: str) -> list[str]:
+    """What `module` imports when it is imported (not inside its functions)."""
+    tree = ALL[module]
+    found: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.If | ast.Try):
+            continue  # `if TYPE_CHECKING:` and optional imports are not start-up's cost
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found += [imp.target for imp in imports_of(module, ast.Module([node], []), False)]
+    return found
+
+
+@pytest.mark.parametrize("module", ["bot.cli", "bot.server", "bot.wiring", "bot.webhook"])
+def test_start_up_imports_a_surface_only_when_it_is_configured(module: str) -> None:
+    # The command line builds each configured surface inside a function: a Slack-only bot
+    # never loads Teams' modules, a Teams-only one never loads Slack's SDKs (start-up time).
+    loaded = top_level_imports(module)
+
+    assert [t for t in loaded if any(under(t, s) for s in (*SURFACES, *PLATFORM_LIBRARIES))] == []
+
+
+def test_the_start_up_check_sees_module_level_imports() -> None:
+    """Guards against a check that silently finds nothing."""
+    assert any(under(t, "bot.config") for t in top_level_imports("bot.cli"))
+    # bot.cli imports Slack's surface inside a function: seen there, not at the top.
+    assert any(under(imp.target, "bot.slack") for imp in IMPORTS if imp.module == "bot.cli")
 
 
 SLACK_WORDS = {"ts", "mrkdwn", "block", "blocks", "view", "views", "response_url", "team_id"}
