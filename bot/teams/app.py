@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.teams import ids
 from bot.teams.auth import ActivityVerifier, SigningKeys, Unauthorized
 from bot.teams.cards.form import dialog_message
-from bot.teams.connector import BotConnector, ConnectorError
+from bot.teams.connector import LIMITS, BotConnector, ConnectorError
 from bot.teams.deps import TeamsDeps
 from bot.teams.directory import TeamsDirectory
 from bot.teams.handlers import dialogs, messages
@@ -187,7 +187,7 @@ async def create_teams_app(
     assert teams is not None, "the Teams surface needs TEAMS_APP_ID"
     owns_core = core is None
     core = core if core is not None else build_core(settings)
-    http = http or httpx2.AsyncClient(timeout=httpx2.Timeout(10.0, connect=5.0))
+    http = http or httpx2.AsyncClient(timeout=httpx2.Timeout(10.0, connect=5.0), limits=LIMITS)
     _warn_if_plain_http(teams.login_url, "TEAMS_LOGIN_URL")
     _warn_if_plain_http(teams.openid_metadata_url, "TEAMS_OPENID_METADATA_URL")
     connector = BotConnector(teams, http, core.cache)

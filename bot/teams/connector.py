@@ -8,12 +8,20 @@ costs one login. A 401 drops the token and retries once with a new one.
 
 Posts are never retried after they may have been delivered (a timeout): a duplicate ticket
 announcement is worse than a late one, and the caller falls back to a private message.
+
+At most `CONNECTIONS` calls run at once, each on a connection kept alive for the next (a
+burst of 100 people used to open 100 connections, close 80 and open them again); calls beyond
+wait their turn here, not in httpcore's pool, whose bookkeeping grows with every request
+queued in it and every connection it holds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import urllib.parse
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -23,6 +31,13 @@ from bot.serviceops.auth import TokenCache, cache_key
 from bot.serviceops.models import TokenResponse
 
 log = logging.getLogger("bot.teams.connector")
+
+CONNECTIONS = 50
+"""Most Bot Connector calls at once (see the module's docstring)."""
+LIMITS = httpx2.Limits(
+    max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS, keepalive_expiry=30.0
+)
+"""The pool of the bot's HTTP client for Teams: every connection it opens is kept."""
 
 _ID_SAFE = ":;=@,._-!$'()*+~"
 """Characters Teams ids contain that stay as they are in a URL path (`19:x@thread.tacv2;
@@ -57,12 +72,30 @@ class BotConnector:
     def __init__(self, teams: TeamsSettings, http: httpx2.AsyncClient, cache: Any) -> None:
         self._teams = teams
         self._http = http
+        self._slots = asyncio.Semaphore(CONNECTIONS)
         self._tokens = TokenCache(
             key=cache_key("teams-token", teams.login_url, teams.tenant_id, teams.app_id),
             cache=cache,
             fetch=self._fetch_token,
             label="teams",
         )
+
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """A turn to call Teams, waited for no longer than the client's pool timeout.
+
+        Raises:
+            httpx2.PoolTimeout: no turn in time (nothing was sent).
+        """
+        try:
+            async with asyncio.timeout(self._http.timeout.pool):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx2.PoolTimeout("no free Teams connection in time") from None
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     async def token(self) -> str:
         """The bot's token (cached; fetched when missing or about to expire)."""
@@ -107,9 +140,10 @@ class BotConnector:
         for attempt in (1, 2):
             token = await self.token()
             try:
-                response = await self._http.request(
-                    method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-                )
+                async with self._slot():
+                    response = await self._http.request(
+                        method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+                    )
             except httpx2.HTTPError as exc:
                 log.warning(
                     "teams_call_failed", extra={"method": method, "error": type(exc).__name__}
@@ -136,7 +170,8 @@ class BotConnector:
             "scope": self._teams.bot_scope,
         }
         try:
-            response = await self._http.post(self._teams.token_url, data=form)
+            async with self._slot():
+                response = await self._http.post(self._teams.token_url, data=form)
         except httpx2.HTTPError as exc:
             log.warning("teams_login_unreachable", extra={"error": type(exc).__name__})
             raise ConnectorError(None, type(exc).__name__) from exc
