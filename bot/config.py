@@ -58,6 +58,8 @@ name twice (title and value) and about 24 bytes of JSON; the rest of the worst-c
 (every field at its longest, an error under each) leaves this much of the card's 28 KB."""
 
 CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,}$")
+EMOJI_NAME = re.compile(r"^[a-z0-9_+'-]{1,100}$")
+"""A Slack emoji's name as a reaction event spells it (`ticket`, `white_check_mark`)."""
 
 Platform = Literal["slack", "teams"]
 """Chat platforms a `[channels."<platform>:<id>"]` key of `BOT_CONFIG` can name."""
@@ -871,6 +873,14 @@ class ChannelDefaults(RequestDefaults):
     tags: list[str] = Field(default_factory=list)
     sync_replies: bool = True
     """Replies in a ticket's thread become conversation entries on the request."""
+    reaction_emoji: str | None = None
+    """This channel's emoji that offers a ticket (Slack); None: the file's `reaction_emoji`;
+    empty: no offer in this channel."""
+
+    @field_validator("reaction_emoji")
+    @classmethod
+    def _emoji_name(cls, value: str | None) -> str | None:
+        return None if value is None else _emoji_name(value)
 
 
 class FormConfig(RequestDefaults):
@@ -894,6 +904,8 @@ class FormConfig(RequestDefaults):
     max_tags: int = Field(default=10, ge=0, le=50)
     platforms: dict[Platform, ChannelDefaults] = Field(default_factory=dict)
     """Defaults for every conversation of one platform (`[platforms.teams]`)."""
+    reaction_emoji: str = "ticket"
+    """The emoji whose reaction on a message offers its reactor a ticket (Slack); empty: off."""
     channels: dict[str, ChannelDefaults] = Field(default_factory=dict)
     """Keyed by a Slack channel id (`C0123ABCD`, or `slack:C0123ABCD`) or by another platform's
     conversation id after its name (`teams:19:…@thread.tacv2`)."""
@@ -918,6 +930,11 @@ class FormConfig(RequestDefaults):
                 "list the ones people pick, or leave the key out and set one as a default"
             )
         return values
+
+    @field_validator("reaction_emoji")
+    @classmethod
+    def _emoji_name(cls, value: str) -> str:
+        return _emoji_name(value)
 
     @model_validator(mode="after")
     def _defaults_are_choices(self) -> Self:
@@ -988,18 +1005,7 @@ class FormConfig(RequestDefaults):
         Slack looks up the plain channel id (or its `slack:` key); another platform looks up
         `"{platform}:{conversation}"`.
         """
-        keys = []
-        if conversation:
-            # A Slack id has no colon: `teams:…` passed as a Slack id must not find Teams' entry.
-            if platform == "slack" and ":" not in conversation:
-                keys.append(conversation)
-            keys.append(f"{platform}:{conversation}")
-        found = (self.channels[key] for key in keys if key in self.channels)
-        layers = [
-            layer
-            for layer in (next(found, None), self.platforms.get(platform))
-            if layer is not None
-        ]
+        layers = self._layers(conversation, platform=platform)
 
         def pick(name: str, fallback: Any = None) -> Any:
             for layer in layers:
@@ -1026,6 +1032,42 @@ class FormConfig(RequestDefaults):
             custom_fields=custom_fields,
             link_assets=list(pick("link_assets", self.link_assets)),
         )
+
+    def reaction_emoji_for(self, conversation: str, *, platform: Platform = "slack") -> str:
+        """The emoji whose reaction offers a ticket in `conversation` (empty: none there):
+        the conversation's, else its platform's, else the file's."""
+        for layer in self._layers(conversation, platform=platform):
+            if layer.reaction_emoji is not None:
+                return layer.reaction_emoji
+        return self.reaction_emoji
+
+    def _layers(self, conversation: str | None, *, platform: Platform) -> list[ChannelDefaults]:
+        """The entries that apply to a conversation, the most specific first: its
+        `[channels.…]`, then its `[platforms.…]`."""
+        keys = []
+        if conversation:
+            # A Slack id has no colon: `teams:…` passed as a Slack id must not find Teams' entry.
+            if platform == "slack" and ":" not in conversation:
+                keys.append(conversation)
+            keys.append(f"{platform}:{conversation}")
+        found = (self.channels[key] for key in keys if key in self.channels)
+        return [
+            layer
+            for layer in (next(found, None), self.platforms.get(platform))
+            if layer is not None
+        ]
+
+
+def _emoji_name(value: str) -> str:
+    """An emoji's name as reaction events spell it: `:ticket:` and `ticket` are the same;
+    empty turns reactions off."""
+    name = value.strip().removeprefix(":").removesuffix(":")
+    if name and not EMOJI_NAME.match(name):
+        raise ValueError(
+            f'{value!r} is not an emoji\'s name: write it as Slack shows it, like "ticket" '
+            'or ":ticket:" (lower-case letters, digits, _ + - \'), or "" for none'
+        )
+    return name
 
 
 def _channel_key_problem(key: str) -> str | None:

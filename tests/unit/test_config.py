@@ -1157,3 +1157,53 @@ def test_a_category_is_sent_as_it_is_when_the_form_offers_none(tmp_path: Path) -
     form = load_form_config(write(tmp_path, 'category = "Anything"\nlocation = "Anywhere"\n'))
 
     assert (form.category, form.location) == ("Anything", "Anywhere")
+
+
+# --------------------------------------------------------------------------- reaction emoji
+
+
+def test_reaction_emoji_defaults_to_ticket_and_is_set_per_channel(tmp_path: Path) -> None:
+    text = """
+reaction_emoji = ":bug:"
+[channels.C0123ABCD]
+reaction_emoji = "ticket"
+[channels.C0QUIET11]
+reaction_emoji = ""
+[channels.C0OTHER11]
+department = "IT"
+"""
+    form = load_form_config(write(tmp_path, text))
+
+    assert load_form_config(None).reaction_emoji_for("C0ANY1") == "ticket"
+    assert form.reaction_emoji_for("C0123ABCD") == "ticket"
+    assert form.reaction_emoji_for("C0QUIET11") == ""  # no offers in that channel
+    assert form.reaction_emoji_for("C0OTHER11") == "bug"
+    assert form.reaction_emoji_for("C0UNLISTED") == "bug"
+
+
+def test_a_platform_entry_sets_the_reaction_emoji_under_its_channels() -> None:
+    form = FormConfig(
+        platforms={"slack": ChannelDefaults(reaction_emoji="sos")},
+        channels={"C0123ABCD": ChannelDefaults(reaction_emoji="ticket")},
+    )
+
+    assert form.reaction_emoji_for("C0UNLISTED") == "sos"
+    assert form.reaction_emoji_for("C0123ABCD") == "ticket"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('reaction_emoji = "Ticket Please"', "reaction_emoji"),
+        ('reaction_emoji = "🎫"', "reaction_emoji"),
+        ('[channels.C0123ABCD]\nreaction_emoji = "a b"', "channels.C0123ABCD.reaction_emoji"),
+    ],
+)
+def test_a_reaction_emoji_that_is_not_a_name_is_refused_with_the_fix(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    [problem] = form_problems(tmp_path, text)
+
+    assert problem.startswith(f"BOT_CONFIG {tmp_path / 'bot-config.toml'}: {where}: ")
+    assert "is not an emoji's name" in problem
+    assert 'like "ticket" or ":ticket:"' in problem
