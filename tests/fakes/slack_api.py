@@ -14,6 +14,9 @@ are enforced the way Slack documents them:
 - where the bot may post: `channel_not_found`, `not_in_channel`, `chat:write.public`,
   `user_not_in_channel`;
 - `users.info` hides `profile.email` without `users:read.email`;
+- `conversations.history` lists a conversation's top-level messages, `conversations.replies`
+  a thread (from its parent's or any reply's ts), each with the `…:history` scope of the
+  conversation's kind, and only where the bot is a member;
 - `response_url`s accept 5 posts within 30 minutes.
 
 Requests are accepted as GET query strings, form-urlencoded bodies and JSON bodies, because
@@ -480,6 +483,9 @@ class FakeSlack:
         self.messages: list[JSON] = []
         """Messages posted by the bot (`chat.postMessage`), each with its `channel`."""
         self.ephemerals: list[JSON] = []
+        self.written: list[JSON] = []
+        """Messages people wrote (`write`), each with its `channel`: what the history
+        methods return besides the bot's own."""
         self.response_urls: dict[str, ResponseUrl] = {}
         self.connections_opened = 0
         """New TCP connections accepted by the server (to measure connection reuse)."""
@@ -619,6 +625,18 @@ class FakeSlack:
             for m in self.messages
             if m["channel"] == channel and (thread_ts is None or m.get("thread_ts") == thread_ts)
         ]
+
+    def write(
+        self, channel: str, text: str, *, user: str, thread_ts: str | None = None, **extra: Any
+    ) -> JSON:
+        """A person writes `text` in `channel` (a reply in `thread_ts`): the message as
+        `conversations.history`/`replies` will return it (its `ts` is new)."""
+        message: JSON = {"type": "message", "user": user, "text": text, "ts": self._next_ts()}
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+        message.update(extra)
+        self.written.append({**message, "channel": channel})
+        return message
 
     def dm_channel(self, user_id: str) -> str:
         """The `D…` id `conversations.open` returns for `user_id` (stable per user)."""
@@ -1001,6 +1019,72 @@ class FakeSlack:
         already = users[0] in self._dms
         return {"channel": {"id": self.dm_channel(users[0])}, "already_open": already}
 
+    def _readable(self, channel_id: str) -> Channel:
+        """A conversation the bot may read: the scope of its kind, and membership."""
+        channel = self.channels.get(channel_id)
+        if channel is None or not channel.exists:
+            raise SlackError("channel_not_found")
+        if channel.is_im:
+            self._need_scope("im:history")
+        elif channel.is_private:
+            self._need_scope("groups:history")
+        else:
+            self._need_scope("channels:history")
+        if not channel.member:
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
+        return channel
+
+    def _stored_in(self, channel_id: str) -> list[JSON]:
+        """Every message in a conversation (people's and the bot's), oldest first."""
+        found = [
+            {k: v for k, v in m.items() if k != "channel"}
+            for m in [*self.written, *self.messages]
+            if m["channel"] == channel_id
+        ]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    @staticmethod
+    def _in_range(messages: list[JSON], args: JSON) -> list[JSON]:
+        """`oldest`/`latest` bound the messages (`inclusive` keeps the bounds themselves)."""
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = args.get("oldest"), args.get("latest")
+
+        def keep(ts: float) -> bool:
+            if oldest and (ts < float(oldest) or (ts == float(oldest) and not inclusive)):
+                return False
+            return not (latest and (ts > float(latest) or (ts == float(latest) and not inclusive)))
+
+        return [m for m in messages if keep(float(m["ts"]))]
+
+    def _conversations_history(self, args: JSON) -> JSON:
+        """`conversations.history`: top-level messages (and replies also sent to the
+        channel), newest first, within `oldest`/`latest`, at most `limit`."""
+        channel = self._readable(str(args.get("channel", "")))
+        top = [
+            m
+            for m in self._stored_in(channel.id)
+            if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
+        ]
+        found = list(reversed(self._in_range(top, args)))
+        limit = int(args.get("limit") or 100)
+        return {"messages": found[:limit], "has_more": len(found) > limit}
+
+    def _conversations_replies(self, args: JSON) -> JSON:
+        """`conversations.replies`: the thread of `ts` (a parent or any reply), oldest first:
+        the parent, then the replies within `oldest`/`latest`, at most `limit` in all."""
+        channel = self._readable(str(args.get("channel", "")))
+        stored = self._stored_in(channel.id)
+        ts = str(args.get("ts", ""))
+        message = next((m for m in stored if m["ts"] == ts), None)
+        if message is None:
+            raise SlackError("thread_not_found")
+        root = message.get("thread_ts") or ts
+        parent = [m for m in stored if m["ts"] == root]
+        replies = [m for m in stored if m.get("thread_ts") == root and m["ts"] != root]
+        found = parent + self._in_range(replies, args)
+        limit = int(args.get("limit") or 100)
+        return {"messages": found[:limit], "has_more": len(found) > limit}
+
     _METHODS: ClassVar[dict[str, Callable[[FakeSlack, JSON], JSON]]] = {
         "auth.test": _auth_test,
         "users.info": _users_info,
@@ -1012,6 +1096,8 @@ class FakeSlack:
         "chat.update": _chat_update,
         "chat.getPermalink": _chat_get_permalink,
         "conversations.open": _conversations_open,
+        "conversations.history": _conversations_history,
+        "conversations.replies": _conversations_replies,
     }
 
     # ---------------------------------------------------------------- response_url

@@ -455,6 +455,31 @@ def mention_event(
     return event
 
 
+def reaction_event(
+    reaction: str,
+    *,
+    user_id: str,
+    channel_id: str,
+    ts: str,
+    item_user: str | None = None,
+    removed: bool = False,
+    channel_type: str = "channel",
+) -> JSON:
+    """The `event` of a `reaction_added` (`reaction_removed` when `removed`): `user_id` put
+    `reaction` on the message `ts` in `channel_id`, written by `item_user` (absent for
+    messages no user wrote, e.g. an incoming webhook's)."""
+    event: JSON = {
+        "type": "reaction_removed" if removed else "reaction_added",
+        "user": user_id,
+        "reaction": reaction,
+        "item": {"type": "message", "channel": channel_id, "ts": ts, "channel_type": channel_type},
+        "event_ts": _action_ts(),
+    }
+    if item_user is not None:
+        event["item_user"] = item_user
+    return event
+
+
 def url_verification(
     challenge: str = "challenge-token", *, secret: str = SIGNING_SECRET
 ) -> SlackRequest:
