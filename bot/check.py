@@ -54,6 +54,7 @@ REQUIRED_SCOPES = (
     "channels:history",
     "groups:history",
     "mpim:history",
+    "reactions:read",
 )
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

@@ -26,7 +26,7 @@ from bot.core.delivery import destination, form_notice
 from bot.core.drafts import PendingTicket
 from bot.core.model import FiledTicket, Origin, TicketDraft
 from bot.serviceops import ServiceUnavailableError
-from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
+from bot.slack.blocks.prompts import build_help_message, build_intake_prompt, build_ticket_offer
 from bot.slack.blocks.results import (
     build_already_filed,
     build_failure_view,
@@ -137,6 +137,16 @@ SCREENS = [
         lambda: build_intake_prompt(
             summary="my VPN drops every 5 minutes",
             metadata=PENDING.model_dump_json(exclude_defaults=True),
+        ),
+    ),
+    Screen(
+        "The offer after a :ticket: reaction",
+        "Only the person who reacted sees it (an ephemeral message where they reacted, else a "
+        "DM); the button opens the form prefilled from the message.",
+        lambda: build_ticket_offer(
+            quote="Printer on floor 3 is jammed\nIt shows error E42 since 9am.",
+            metadata=PENDING.model_dump_json(exclude_defaults=True),
+            message_link="https://example.slack.com/archives/C0HELP1/p1700000000000100",
         ),
     ),
     Screen(

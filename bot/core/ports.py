@@ -58,6 +58,19 @@ class AlreadyFiled:
 
 
 @dataclass(frozen=True)
+class TicketOffer:
+    """An offer to file a ticket about a message, made to one person: the message's words
+    quoted, and "Create ticket", whose `token` (a `StateStore` token) brings back the draft
+    prefilled from it."""
+
+    quote: str
+    """The message's words (plain text, written by a person)."""
+    token: str
+    link: str | None = None
+    """The message's link, when known."""
+
+
+@dataclass(frozen=True)
 class Text:
     """A plain sentence for the person (written by the bot, never by a person)."""
 
@@ -88,7 +101,14 @@ class DeskReply:
 
 
 Notice = (
-    TicketAnnouncement | PrivateResult | Failure | AlreadyFiled | Text | StatusChanged | DeskReply
+    TicketAnnouncement
+    | PrivateResult
+    | Failure
+    | AlreadyFiled
+    | TicketOffer
+    | Text
+    | StatusChanged
+    | DeskReply
 )
 """What a `Messenger` posts."""
 
@@ -145,10 +165,17 @@ class Messenger(Protocol):
         ...
 
     async def post_private(
-        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+        self,
+        origin: Origin,
+        notice: Notice,
+        *,
+        prefer_direct: bool = False,
+        in_place: bool = False,
     ) -> Delivery:
         """Reach `origin.user` privately by every route the platform has, a direct message
-        first when `prefer_direct`; where it went (`NOWHERE` when every route failed)."""
+        first when `prefer_direct`, a message only they see in `origin`'s conversation (and
+        thread) first when `in_place` (an answer about something there); where it went
+        (`NOWHERE` when every route failed)."""
         ...
 
 

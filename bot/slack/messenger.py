@@ -2,7 +2,8 @@
 
 Public posts go to a conversation or one of its threads. Private ones try, in turn, the
 invocation's `response_url` (an ephemeral message), a DM from the bot, and an ephemeral
-message in the conversation, so nobody is left without what they must know.
+message in the conversation (before the DM when asked to answer in place), so nobody is
+left without what they must know.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from bot.core.ports import (
     StatusChanged,
     Text,
     TicketAnnouncement,
+    TicketOffer,
 )
 from bot.core.text import escape
 from bot.slack.api_errors import count_error
 from bot.slack.blocks.follow import build_desk_reply, build_status_message
+from bot.slack.blocks.prompts import build_ticket_offer
 from bot.slack.blocks.results import (
     build_already_filed,
     build_failure_message,
@@ -62,6 +65,10 @@ def render(notice: Notice) -> Message:
         )
     if isinstance(notice, AlreadyFiled):
         return build_already_filed(notice.ticket.number, notice.ticket.url, metadata=notice.token)
+    if isinstance(notice, TicketOffer):
+        return build_ticket_offer(
+            quote=notice.quote, metadata=notice.token, message_link=notice.link
+        )
     if isinstance(notice, StatusChanged):
         return build_status_message(notice)
     if isinstance(notice, DeskReply):
@@ -90,11 +97,18 @@ class SlackMessenger:
         )
 
     async def post_private(
-        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+        self,
+        origin: Origin,
+        notice: Notice,
+        *,
+        prefer_direct: bool = False,
+        in_place: bool = False,
     ) -> Delivery:
         message = render(notice)
         if prefer_direct:
             routes = [self._via_dm, self._via_response_url, self._via_ephemeral]
+        elif in_place:
+            routes = [self._via_response_url, self._via_ephemeral, self._via_dm]
         else:
             routes = [self._via_response_url, self._via_dm, self._via_ephemeral]
         for route in routes:

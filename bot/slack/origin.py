@@ -66,6 +66,21 @@ def from_message_event(event: dict[str, Any], *, entry: Entry, team_id: str | No
     )
 
 
+def from_reaction(event: dict[str, Any], message: dict[str, Any], *, team_id: str | None) -> Origin:
+    """A reaction on a message: whoever reacted files; the result goes in the message's
+    thread (the parent's, for a reply), as for the message shortcut."""
+    item = event["item"]
+    return Origin(
+        platform="slack",
+        entry="message",
+        workspace=team_id,
+        user=event["user"],
+        conversation=item["channel"],
+        thread=message.get("thread_ts") or item["ts"],
+        message=item["ts"],
+    )
+
+
 def from_prompt_action(body: dict[str, Any]) -> Origin:
     """The "Create ticket" button under a DM/mention prompt, when its value is lost."""
     message = body.get("message") or {}

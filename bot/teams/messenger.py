@@ -22,6 +22,7 @@ from bot.core.ports import (
     StatusChanged,
     Text,
     TicketAnnouncement,
+    TicketOffer,
 )
 from bot.teams.cards.messages import (
     already_filed_card,
@@ -30,6 +31,7 @@ from bot.teams.cards.messages import (
     desk_reply_card,
     failure_card,
     private_result,
+    prompt_card,
     status_card,
 )
 from bot.teams.connector import BotConnector, ConnectorError
@@ -58,6 +60,9 @@ def render(notice: Notice) -> Activity:
     if isinstance(notice, AlreadyFiled):
         card = already_filed_card(notice.ticket, state=notice.token)
         return card_message(card, summary=f"Already filed as {notice.ticket.number}")
+    if isinstance(notice, TicketOffer):  # Teams sends bots no reactions: never asked so far
+        card = prompt_card(notice.quote, state=notice.token)
+        return card_message(card, summary="Want me to turn this into a ticket?")
     if isinstance(notice, StatusChanged):
         summary = f"{notice.link.number} is now {notice.status}"
         return card_message(status_card(notice), summary=summary)
@@ -100,10 +105,15 @@ class TeamsMessenger:
             return None
 
     async def post_private(
-        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+        self,
+        origin: Origin,
+        notice: Notice,
+        *,
+        prefer_direct: bool = False,
+        in_place: bool = False,
     ) -> Delivery:
-        """A 1:1 chat is the only private route Teams has, so `prefer_direct` changes
-        nothing here."""
+        """A 1:1 chat is the only private route Teams has, so `prefer_direct` and `in_place`
+        change nothing here."""
         chat = await self.personal_chat(origin)
         if chat is not None and await self.post(origin.endpoint or "", chat, render(notice)):
             return Delivery("direct")

@@ -116,8 +116,9 @@ class FakeMessenger:
     - post publicly in the thread or conversation it is given, and return False (never
       raise) when the platform refuses (the bot is not a member, the conversation is gone);
     - reach the person privately by every route the platform has, a direct message first
-      when `prefer_direct` and the other private routes first otherwise, and say which route
-      worked: `Delivery("direct")`, `Delivery("private")`, or `NOWHERE` when none did.
+      when `prefer_direct` and the other private routes first otherwise (always when
+      `in_place`: a message only they see where they are), and say which route worked:
+      `Delivery("direct")`, `Delivery("private")`, or `NOWHERE` when none did.
 
     The "private" route, like Slack's ephemeral message or response URL, needs something to
     answer in: the interaction's reply handle or its conversation. A global entry point has
@@ -154,10 +155,15 @@ class FakeMessenger:
         return f"m{len(self.posts)}" if self.public_ok else None
 
     async def post_private(
-        self, origin: Origin, notice: Notice, *, prefer_direct: bool = False
+        self,
+        origin: Origin,
+        notice: Notice,
+        *,
+        prefer_direct: bool = False,
+        in_place: bool = False,
     ) -> Delivery:
         order: tuple[PrivateRoute, ...] = (
-            ("direct", "private") if prefer_direct else ("private", "direct")
+            ("direct", "private") if prefer_direct and not in_place else ("private", "direct")
         )
         delivery = NOWHERE
         for route in order:

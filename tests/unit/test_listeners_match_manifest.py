@@ -21,7 +21,15 @@ from slack_bolt.response import BoltResponse
 from bot.config import Settings, load_settings
 from bot.slack import ids
 from bot.slack.app import BotApp, create_app
-from bot.slack.listeners import actions, commands, events, options, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    options,
+    reactions,
+    shortcuts,
+    views,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
@@ -229,6 +237,15 @@ async def test_manifest_bot_events_have_listeners(bot: BotApp) -> None:
         "message.mpim": (
             event("message", channel_type="mpim", user="U1", text="reply"),
             events.handle_message,
+        ),
+        "reaction_added": (
+            event(
+                "reaction_added",
+                user="U1",
+                reaction="ticket",
+                item={"type": "message", "channel": "C1", "ts": "1.2"},
+            ),
+            reactions.handle_reaction_added,
         ),
     }
     declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.core import text
 from bot.core.text import truncate_escaped
 from bot.slack import ids
 from bot.slack.blocks.kit import Json, actions, button, context, section
-from bot.slack.mrkdwn import first_line
+from bot.slack.mrkdwn import first_line, link
 
 SUMMARY_SHOWN = 200
 """Characters of the person's message quoted back (before escaping)."""
@@ -31,6 +32,35 @@ def build_intake_prompt(*, summary: str, metadata: str) -> Json:
             section(text),
             _actions(metadata),
             context("You can review and edit everything before the ticket is created."),
+        ],
+    }
+
+
+def build_ticket_offer(*, quote: str, metadata: str, message_link: str | None = None) -> Json:
+    """The private offer to file a ticket about a message someone reacted to.
+
+    Args:
+        quote: the message's words (plain text); its first line is quoted.
+        metadata: what the "Create ticket" button carries (at most 2000 characters).
+        message_link: the message's permalink, linked from "this message" when given.
+
+    Raises:
+        ValueError: `metadata` is longer than 2000 characters.
+    """
+    quoted = truncate_escaped(text.first_line(quote, 10_000), SUMMARY_SHOWN)
+    this = link(message_link, "this message") if message_link else "this message"
+    question = f"Want me to turn {this} into a ticket?"
+    if quoted:
+        question += f"\n>{quoted}"
+    return {
+        "text": "Want me to turn this message into a ticket?",
+        "blocks": [
+            section(question),
+            _actions(metadata),
+            context(
+                "You can review and edit everything before the ticket is created. "
+                "Only you can see this."
+            ),
         ],
     }
 

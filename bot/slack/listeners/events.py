@@ -34,7 +34,8 @@ ALLOWED_SUBTYPES = {None, "file_share", "thread_broadcast"}
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
-async def _first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
+async def first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
+    """Whether this is the first delivery of the event (claimed now, for every replica)."""
     event_id = body.get("event_id")
     if not event_id:
         return True
@@ -60,7 +61,7 @@ async def handle_message(body: dict[str, Any], event: dict[str, Any], context: A
     direct = event.get("channel_type") == "im"
     if not direct and not in_thread:
         return  # a channel message outside any thread: nothing to follow
-    if not await _first_delivery(deps, body):
+    if not await first_delivery(deps, body):
         return
     raw = message_text(event)
     text = clean(to_plain(raw)).strip()
@@ -103,7 +104,7 @@ async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], contex
     deps = deps_of(context)
     if not _from_a_person(event, context.get("bot_user_id")):
         return
-    if not await _first_delivery(deps, body):
+    if not await first_delivery(deps, body):
         return
     own = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
     raw = message_text({**event, "text": own})
