@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import tomllib
@@ -829,7 +830,8 @@ class RequestDefaults(BaseModel):
         for name, item in value.items():
             if not str(name).strip():
                 raise ValueError("a custom field's name must not be empty")
-            if not isinstance(item, str | int | float | bool):
+            finite = not isinstance(item, float) or math.isfinite(item)
+            if not isinstance(item, str | int | float | bool) or not finite:
                 shown = json.dumps(str(name), ensure_ascii=False)
                 raise ValueError(
                     f"{shown} must be text, a number or true/false (a date as epoch "
@@ -843,24 +845,28 @@ class RequestDefaults(BaseModel):
         if not isinstance(value, list):
             raise ValueError(f"must be a list of assets, like [{ASSET_EXAMPLE}]")
         for number, item in enumerate(value, start=1):
-            if isinstance(item, AssetRef):
-                continue
-            keys = set(item) if isinstance(item, dict) else set()
-            model, asset_id = (item.get("asset_model"), item.get("asset_id")) if keys else (0, 0)
-            valid = (
-                keys == {"asset_model", "asset_id"}
-                and isinstance(model, str)
-                and bool(model.strip())
-                and isinstance(asset_id, int)
-                and not isinstance(asset_id, bool)
-                and asset_id >= 1
-            )
-            if not valid:
+            if not _is_asset(item):
                 raise ValueError(
                     f"asset {number} must be {ASSET_EXAMPLE}: the asset's kind as ServiceOps "
                     "names it, and its id (a whole number from 1)"
                 )
         return value
+
+
+def _is_asset(item: Any) -> bool:
+    """`item` is an `AssetRef`, or a table that makes one (exactly its two keys, well typed)."""
+    if isinstance(item, AssetRef):
+        return True
+    if not isinstance(item, dict) or set(item) != {"asset_model", "asset_id"}:
+        return False
+    model, asset_id = item["asset_model"], item["asset_id"]
+    return (
+        isinstance(model, str)
+        and bool(model.strip())
+        and isinstance(asset_id, int)
+        and not isinstance(asset_id, bool)
+        and asset_id >= 1
+    )
 
 
 class ChannelDefaults(RequestDefaults):
@@ -1009,8 +1015,9 @@ class FormConfig(RequestDefaults):
 
         def pick(name: str, fallback: Any = None) -> Any:
             for layer in layers:
-                if name in layer.model_fields_set:
-                    return getattr(layer, name)
+                value = getattr(layer, name)
+                if name in layer.model_fields_set and value is not None:
+                    return value
             return fallback
 
         custom_fields = dict(self.custom_fields)

@@ -53,6 +53,16 @@ FORM = FormConfig(
     default_priority="Medium",
     channels={CHANNEL: ChannelDefaults(department="IT", urgency="High", tags=["vpn", "remote"])},
 )
+OPTIONAL_FORM = FORM.model_copy(
+    update={
+        "categories": ["Network", "Hardware", "Software"],
+        "locations": ["Head office", "Plant"],
+        "cc_field": True,
+        "channels": {
+            CHANNEL: FORM.channels[CHANNEL].model_copy(update={"location": "Head office"})
+        },
+    }
+)
 ORIGIN = Origin(
     platform="slack",
     entry="dm",
@@ -162,6 +172,19 @@ SCREENS = [
         'The answer to "help" in a DM.',
         build_help_message,
     ),
+    Screen(
+        "The ticket form with Category, Location and CC",
+        "The same form when `BOT_CONFIG` offers `categories`, `locations` and `cc_field = true` "
+        "(the channel's default location preselected). CC picks people; their e-mails are "
+        "looked up when the form is submitted.",
+        lambda: build_ticket_form(
+            draft=DRAFT.model_copy(update={"cc_people": ["U0GRACE"]}),
+            form=OPTIONAL_FORM,
+            metadata=PendingTicket(origin=SHORTCUT_ORIGIN).encode(),
+            channel_defaults=OPTIONAL_FORM.defaults_for(CHANNEL),
+            notice=form_notice(destination(SHORTCUT_ORIGIN)),
+        ),
+    ),
 ]
 
 INTRO = """\
@@ -240,6 +263,9 @@ def element_lines(element: Json, width: int) -> list[str]:
         elif kind == "external_select":
             lines.append("  (type-ahead: the bot suggests matching names)")
         return lines
+    if kind == "multi_users_select":
+        picked = " ".join(f"@{user}" for user in element.get("initial_users", []))
+        return [f"[{picked or placeholder} ▾]", "  (people picker: anyone in the workspace)"]
     if kind == "button":
         return [f"[ {plain(element['text'])} ]"]
     return [f"[{kind}]"]

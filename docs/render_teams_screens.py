@@ -79,6 +79,19 @@ urgency = "High"
 tags = ["vpn", "remote"]
 """
 FORM = FormConfig.model_validate(tomllib.loads(BOT_CONFIG))
+OPTIONAL_FORM = FormConfig.model_validate(
+    tomllib.loads(
+        BOT_CONFIG.replace(
+            "[channels.",
+            'categories = ["Network", "Hardware", "Software"]\n'
+            'locations = ["Head office", "Plant"]\n'
+            "cc_field = true\n\n[channels.",
+        )
+        + 'location = "Head office"\n'
+    )
+)
+COLLEAGUE = "5c1f2e3d-example-colleague"
+"""A colleague picked in the people picker (a directory object id)."""
 MESSAGE = (
     "VPN drops every 5 minutes\n\n"
     "Since this morning the VPN client disconnects every 5 minutes and I have to log in "
@@ -124,6 +137,21 @@ def ticket_form() -> Json:
             state=STATE,
             notice=where_notice(_DEPS, PENDING),
             defaults=FORM.defaults_for(CHANNEL, platform="teams"),
+        )
+    )
+
+
+def ticket_form_with_optional_fields() -> Json:
+    """The same dialog with Category, Location and CC offered (one person already picked)."""
+    draft = PENDING.draft.model_copy(update={"cc_people": [COLLEAGUE]})
+    return dialog(
+        form_card(
+            draft,
+            OPTIONAL_FORM,
+            state=STATE,
+            notice=where_notice(_DEPS, PENDING),
+            defaults=OPTIONAL_FORM.defaults_for(CHANNEL, platform="teams"),
+            people={COLLEAGUE: "Fox Mulder"},
         )
     )
 
@@ -213,6 +241,14 @@ SCREENS = [
         "Help",
         'The answer to "help" in a 1:1 chat.',
         lambda: card_message(help_card()),
+    ),
+    Screen(
+        "The ticket form with Category, Location and CC",
+        "The same dialog when `BOT_CONFIG` offers `categories`, `locations` and `cc_field = "
+        "true` (the channel's default location preselected). In a channel or group chat CC "
+        "offers Teams' people picker, for the conversation's members, and a field for anyone "
+        "else's e-mail address; in a 1:1 chat only the field.",
+        ticket_form_with_optional_fields,
     ),
 ]
 
@@ -385,6 +421,9 @@ def control_lines(element: Json, width: int) -> list[str]:
         rows = wrap(value, width - 2) or [""]
         rows += [""] * max(0, 3 - len(rows))
         return [f"[{row.ljust(width - 2)}]" for row in rows]
+    if kind == "Input.ChoiceSet" and "choices.data" in element:
+        names = [emoji_names(str(choice.get("title", ""))) for choice in element["choices"]]
+        return [f"[{', '.join(names) or placeholder} ▾]", "  (people picker: type a name)"]
     if kind == "Input.ChoiceSet":
         choices = element.get("choices") or []
         titles = {str(c.get("value")): str(c.get("title")) for c in choices}

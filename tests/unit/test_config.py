@@ -1085,6 +1085,10 @@ def test_a_platform_can_turn_thread_sync_off() -> None:
             "milliseconds, e.g. 1767225600000)",
         ),
         (
+            "custom_fields = { Ratio = nan }\n",
+            'custom_fields: "Ratio" must be text, a number or true/false',
+        ),
+        (
             "custom_fields = { Rooms = [1, 2] }\n",
             'custom_fields: "Rooms" must be text, a number or true/false',
         ),
