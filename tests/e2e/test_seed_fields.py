@@ -166,3 +166,23 @@ async def test_without_configuration_the_form_and_the_request_have_none_of_them(
     created = await submitted_ticket(app)
     for key in ("categoryName", "locationName", "ccEmailSet", "groupName", "linkAssetIds"):
         assert key not in created, key
+
+
+@pytest.mark.parametrize("form_config", [SEED])
+async def test_a_failed_cc_lookup_asks_to_submit_again_and_then_files(app: Harness) -> None:
+    await app.command("Printer on fire", channel=CHANNEL)
+    view = await app.opened_view()
+    app.slack.fail_next("users.info", "fatal_error")
+
+    answer = await app.submit(view, subject="Printer on fire", cc_people=[OTHER_USER])
+
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {
+            "cc_people": "I couldn't look up grace just now. Please press Create ticket again."
+        },
+    }
+    assert app.desk.created == []
+    answer = await app.submit(view, subject="Printer on fire", cc_people=[OTHER_USER])
+    assert answer.json()["response_action"] == "update"
+    assert (await submitted_ticket(app))["ccEmailSet"] == ["grace@example.com"]
