@@ -92,6 +92,11 @@ def _element(draw: _Drawing, element: Json, width: int, value: str | None = None
         if choices:
             lines += _wrap("choices: " + " · ".join(choices), width, "  ")
         return lines
+    if kind == "multi_users_select":
+        users = element.get("initial_users", [])
+        picked = " ".join(draw.names.get(f"@{user}", f"@{user}") for user in users)
+        shown = value if value is not None else picked or placeholder
+        return [f"[{shown} ▾]", "  (people picker: anyone in the workspace)"]
     if kind == "button":
         return [f"[ {draw.plain(element['text'])} ]"]
     return [f"[{kind}]"]
