@@ -6,6 +6,7 @@ check passes. Nothing here prints a secret: errors are described, never echoed.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import re
@@ -55,6 +56,7 @@ REQUIRED_SCOPES = (
     "groups:history",
     "mpim:history",
     "reactions:read",
+    "files:read",
 )
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -83,8 +85,11 @@ def _skipped(what: str) -> Check:
     return Check(True, what, skipped=True)
 
 
-async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Check]:
-    """Every check, in the order an admin would fix them."""
+async def run_checks(
+    settings: Settings, *, mode: str | None = None, try_upload: bool = False
+) -> list[Check]:
+    """Every check, in the order an admin would fix them. `try_upload`: also upload a tiny
+    file to ServiceOps (the upload endpoint is a guess until tried)."""
     results: list[Check] = []
     slack = settings.slack
     if slack is None:
@@ -107,7 +112,13 @@ async def run_checks(settings: Settings, *, mode: str | None = None) -> list[Che
     elif slack is not None:
         # (Settings never load without a surface: with none, there is nothing to skip.)
         results.append(Check(True, "Teams not configured (TEAMS_APP_ID not set): skipped"))
-    results += await _serviceops_checks(settings)
+    serviceops = await _serviceops_checks(settings)
+    results += serviceops
+    if try_upload:
+        if all(check.ok for check in serviceops):
+            results.append(await _upload_check(settings))
+        else:
+            results.append(_skipped("ServiceOps upload not tried: fix the ServiceOps lines above"))
     results.append(_form_check(settings))
     return results
 
@@ -466,6 +477,34 @@ async def _serviceops_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+UPLOAD_PROBE = b"serviceops-bot check: this file proves that uploads work; it can be deleted.\n"
+
+
+async def _upload_check(settings: Settings) -> Check:
+    """Upload a tiny text file where tickets' files go; it is attached to no request (the
+    server keeps or discards it as it does any unused upload)."""
+    desk = settings.serviceops
+    what = f"ServiceOps upload ({desk.upload_path}, field {desk.upload_field!r})"
+    client = build_serviceops_client(settings)
+    try:
+        ref = await client.upload_file(
+            io.BytesIO(UPLOAD_PROBE), name="serviceops-bot-check.txt", media_type="text/plain"
+        )
+    except ServiceOpsError as exc:
+        status = f"HTTP {exc.status}" if exc.status else type(exc).__name__
+        return Check(
+            False,
+            f"{what}: {status}",
+            "Find the upload endpoint of your ServiceOps version (its API documentation, or the "
+            "web portal's network traffic when you attach a file) and set "
+            "SERVICEOPS_UPLOAD_PATH and SERVICEOPS_UPLOAD_FIELD. Until then tickets are filed "
+            "with their files linked, not attached.",
+        )
+    finally:
+        await client.aclose()
+    return Check(True, f"{what} works: refFileName {ref}")
+
+
 async def _serviceops_connection(settings: Settings) -> list[Check]:
     """ServiceOps answers at SERVICEOPS_URL, over TLS it trusts (through the proxy, if any)."""
     url = settings.serviceops_url
@@ -560,7 +599,9 @@ def report(results: list[Check], out: TextIO) -> bool:
     return ok
 
 
-async def run_check(out: TextIO = sys.stdout, *, mode: str | None = None) -> int:
+async def run_check(
+    out: TextIO = sys.stdout, *, mode: str | None = None, try_upload: bool = False
+) -> int:
     """Entry point of `serviceops-bot check`: 0 when everything passes, 1 otherwise."""
     try:
         settings = load_settings()
@@ -569,7 +610,8 @@ async def run_check(out: TextIO = sys.stdout, *, mode: str | None = None) -> int
             print(f"✗ {problem}", file=out)
         print("Some checks failed.", file=out)
         return 1
-    results = [settings_check(settings, mode), *await run_checks(settings, mode=mode)]
+    checks = await run_checks(settings, mode=mode, try_upload=try_upload)
+    results = [settings_check(settings, mode), *checks]
     return 0 if report(results, out) else 1
 
 

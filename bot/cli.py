@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["socket", "http"],
         help="check Slack for this mode (default: the mode `run` would use)",
     )
+    check.add_argument(
+        "--try-upload",
+        action="store_true",
+        help="also upload a tiny text file to ServiceOps (SERVICEOPS_UPLOAD_PATH), to prove "
+        "that chat files can be attached; it is attached to no request",
+    )
     commands.add_parser(
         "demo",
         help="see it work: the bot files one ticket between built-in stand-ins for Slack and "
@@ -80,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # The report says everything; the modules' own warnings would repeat it.
         setup_logging("ERROR")
-        return asyncio.run(run_check(mode=args.mode))
+        return asyncio.run(run_check(mode=args.mode, try_upload=args.try_upload))
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -45,6 +45,7 @@ README_SETTINGS = "the README's Configuration section"
 description) has a section "Configuration"; a `README.md#…` path means nothing to someone who
 installed the package."""
 
+MB = 1024 * 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 DEFAULT_PRIORITIES = ("Low", "Medium", "High", "Urgent")
@@ -176,10 +177,23 @@ class ServiceOpsSettings(BaseModel):
     resolved_status: str = "Resolved"
     closed_status: str = "Closed"
     reopened_status: str = "Open"
+    upload_path: str = "/api/v1/attachment/upload"
+    upload_field: str = "file"
 
     @property
     def uses_api_key(self) -> bool:
         return self.api_key is not None
+
+
+class FileSettings(BaseModel):
+    """Files from the chat that become a request's attachments: how much is taken."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_file_bytes: int
+    """Largest file attached; a larger one is left in the chat (and linked)."""
+    max_ticket_bytes: int
+    """Most bytes attached to one ticket, all files together."""
 
 
 class ServerSettings(BaseModel):
@@ -306,6 +320,15 @@ class Settings(BaseSettings):
     serviceops_reopened_status: str = "Open"
     """Status names as the tenant spells them: "Resolved" asks the requester "Fixed?", whose
     answer sets the closed or the reopened one."""
+    serviceops_upload_path: str = "/api/v1/attachment/upload"
+    """Where chat files are uploaded (multipart POST, from the server root). The vendor does
+    not document it: a GUESS to verify on your server (`serviceops-bot check --try-upload`)."""
+    serviceops_upload_field: str = Field(default="file", min_length=1)
+    """The multipart field that carries the file."""
+    attachment_max_file_mb: float = Field(default=20, ge=0, le=1024)
+    """Largest chat file attached to a ticket, in MB (0: files are only linked)."""
+    attachment_max_ticket_mb: float = Field(default=50, ge=0, le=4096)
+    """Most MB of files attached to one ticket."""
 
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
@@ -356,6 +379,13 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL, e.g. https://desk.example.com")
+        return value
+
+    @field_validator("serviceops_upload_path")
+    @classmethod
+    def _server_path(cls, value: str) -> str:
+        if not value.startswith("/") or "://" in value:
+            raise ValueError("must be a path on the ServiceOps server, e.g. /api/v1/upload")
         return value
 
     @field_validator("serviceops_url")
@@ -469,6 +499,15 @@ class Settings(BaseSettings):
             resolved_status=self.serviceops_resolved_status,
             closed_status=self.serviceops_closed_status,
             reopened_status=self.serviceops_reopened_status,
+            upload_path=self.serviceops_upload_path,
+            upload_field=self.serviceops_upload_field,
+        )
+
+    @property
+    def files(self) -> FileSettings:
+        return FileSettings(
+            max_file_bytes=int(self.attachment_max_file_mb * MB),
+            max_ticket_bytes=int(self.attachment_max_ticket_mb * MB),
         )
 
     @property

@@ -15,13 +15,14 @@ from typing import Any
 
 from bot.cache import build_cache
 from bot.config import FormConfig, Settings, load_form_config
+from bot.core.attachments import Attacher, FileLimits
 from bot.core.claims import Claims
 from bot.core.drafts import StateStore
 from bot.core.filing import Filing
 from bot.core.follow import Follower, Statuses
 from bot.core.inflight import InFlight
 from bot.core.links import LinkStore
-from bot.core.ports import Directory, Messenger
+from bot.core.ports import Directory, FileSource, Messenger
 from bot.core.tickets import TicketService
 from bot.metrics import observe_serviceops, watch_memory_cache
 from bot.serviceops import ApiKey, PasswordGrant, ServiceOpsClient, ServiceOpsError
@@ -101,6 +102,7 @@ class Core:
         directory: Directory,
         messenger: Messenger,
         reply_privately: bool = False,
+        files: FileSource | None = None,
     ) -> Filing:
         """The filing flow for one platform on the shared services; its messenger also
         posts that platform's follow-through."""
@@ -114,6 +116,7 @@ class Core:
             inflight=self.inflight,
             reply_privately=reply_privately,
             links=self.links,
+            files=files,
         )
 
     async def aclose(self) -> None:
@@ -166,7 +169,20 @@ def build_core(
         cache=cache,
         serviceops=serviceops,
         claims=claims,
-        tickets=TicketService(serviceops, claims, form=form, source=settings.serviceops.source),
+        tickets=TicketService(
+            serviceops,
+            claims,
+            form=form,
+            source=settings.serviceops.source,
+            attacher=Attacher(
+                serviceops,
+                cache,
+                FileLimits(
+                    per_file=settings.files.max_file_bytes,
+                    per_ticket=settings.files.max_ticket_bytes,
+                ),
+            ),
+        ),
         drafts=StateStore(cache),
         inflight=InFlight(),
         links=links,
@@ -203,4 +219,6 @@ def build_serviceops_client(settings: Settings, *, cache: Any = None) -> Service
         token_path=desk.token_path,
         api_path=desk.api_path,
         observer=observe_serviceops,
+        upload_path=desk.upload_path,
+        upload_field=desk.upload_field,
     )

@@ -13,6 +13,7 @@ message does not keep 35,000 characters in the cache for a week when the form wo
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -26,8 +27,10 @@ from bot.core.form import (
     SUBJECT_MAX,
     TAGS_SCAN_MAX,
 )
-from bot.core.model import Origin, TicketDraft
+from bot.core.model import ChatFile, Origin, TicketDraft
 from bot.core.text import clean, length, one_line, truncate
+
+log = logging.getLogger("bot.drafts")
 
 STATE_TTL = 7 * 24 * 3600
 """How long a stored draft can be brought back (a week)."""
@@ -68,6 +71,18 @@ class PendingTicket(BaseModel):
     """Link to the source message, for the description's footer."""
     requester_email: str | None = None
     """The requester's e-mail, once looked up (kept with the ticket's link)."""
+    files: list[ChatFile] = Field(default_factory=list)
+    """Chat files to attach (references: they are fetched only when the ticket is filed)."""
+
+    def with_files(self, files: list[ChatFile]) -> PendingTicket:
+        """This draft with `files` added (a file already here is not added twice)."""
+        known = {file.id for file in self.files}
+        added: list[ChatFile] = []
+        for file in files:
+            if file.id not in known:
+                known.add(file.id)
+                added.append(file)
+        return self.model_copy(update={"files": [*self.files, *added]}) if added else self
 
     def filing(self, draft: TicketDraft, *, attempt_id: str) -> PendingTicket:
         """This form submitted with `draft`: its own attempt, or `attempt_id` for a new one."""
@@ -114,12 +129,17 @@ class StateStore:
         """A token of at most `limit` characters from which `load` rebuilds `pending`, its
         draft cut to what the form can show (`fitted`).
 
+        A draft with files is always kept in the cache: the bot fetches a file from where
+        its reference says, with its own credentials, so references never travel through a
+        person's client (a card's data can be rewritten there), and `load` ignores files
+        in an inline token.
+
         Characters are counted in UTF-16 code units (`bot.core.text.length`), so a draft
         full of emoji does not make a token the platform refuses.
         """
         pending = pending.model_copy(update={"draft": fitted(pending.draft)})
         inline = pending.encode()
-        if length(inline) <= limit:
+        if length(inline) <= limit and not pending.files:
             return inline
         key = KEY_PREFIX + secrets.token_urlsafe(16)
         stored = pending.model_dump(mode="json", exclude={"requester_email"})
@@ -132,9 +152,13 @@ class StateStore:
             if token.startswith(KEY_PREFIX):
                 stored = await self._cache.get(f"state:{token}")
                 return None if stored is None else PendingTicket.model_validate(stored)
-            return PendingTicket.model_validate_json(token)
+            pending = PendingTicket.model_validate_json(token)
         except ValidationError:
             return None
+        if pending.files:  # never handed out so (see `save`): a token someone made up
+            log.warning("inline_draft_files_dropped", extra={"count": len(pending.files)})
+            return pending.model_copy(update={"files": []})
+        return pending
 
 
 def fitted(draft: TicketDraft) -> TicketDraft:

@@ -36,6 +36,8 @@ from bot.core.ports import (
     Directory,
     Failure,
     Filed,
+    FilesNotAttached,
+    FileSource,
     FormUI,
     InProgress,
     Messenger,
@@ -74,6 +76,7 @@ class Filing:
         inflight: work a shutdown waits for.
         reply_privately: commands answer privately instead of in their conversation.
         links: where each announced ticket's link to its conversation is kept (follow-through).
+        files: reads the platform's chat files (a ticket's attachments); None: not at all.
     """
 
     def __init__(
@@ -87,8 +90,10 @@ class Filing:
         inflight: InFlight,
         reply_privately: bool = False,
         links: LinkStore | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self.tickets = tickets
+        self.files = files
         self.drafts = drafts
         self.directory = directory
         self.messenger = messenger
@@ -138,6 +143,9 @@ class Filing:
                 await self._claims.hold(key)
             delivery = await self._announce_once(pending, ticket)
             await self._link(pending, ticket, delivery)
+            if ticket.missed_files:
+                notice = FilesNotAttached(ticket, ticket.missed_files)
+                await self._post_private(pending.origin, notice, prefer_direct=False)
             try:
                 await self._claims.complete(
                     key, {"delivery": delivery.as_record()}, ttl=ANNOUNCED_TTL
@@ -184,6 +192,8 @@ class Filing:
                 attempt_id=pending.attempt_id,
                 force_new=pending.force_new,
                 footer=await self._footer(pending),
+                files=pending.files,
+                file_source=self.files,
             )
         except (InProgressError, AlreadyFiledError) as exc:
             log.info(

@@ -74,6 +74,35 @@ class TicketDraft(BaseModel):
     """E-mail addresses to copy (`ccEmailSet`): typed, or looked up for `cc_people`."""
 
 
+class ChatFile(BaseModel):
+    """A file someone shared in the chat, by reference (never its content): what the surface
+    needs to fetch it later. Names and types come from people: untrusted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    """The platform's id for the file (one file is attached once per ticket)."""
+    name: str
+    size: int | None = None
+    """Bytes, when the platform says (checked again while the file is read)."""
+    url: str | None = None
+    """Where the surface downloads it; opaque to core."""
+    link: str | None = None
+    """Where a person opens it in the chat (listed in the ticket when it is not attached)."""
+    media_type: str | None = None
+    credentials: bool = False
+    """Fetched with the bot's own credentials (its token); else `url` itself grants access."""
+
+
+class MissedFile(BaseModel):
+    """A chat file that is not attached to its ticket, and why (a sentence's end)."""
+
+    name: str
+    reason: str
+    """E.g. "larger than the 20 MB limit per file"."""
+    link: str | None = None
+
+
 class FiledTicket(BaseModel):
     """A request that exists in ServiceOps."""
 
@@ -85,3 +114,5 @@ class FiledTicket(BaseModel):
     """Link to the request in the ServiceOps portal."""
     status: str | None = None
     """Its status when it was filed (what the bot has told so far)."""
+    missed_files: list[MissedFile] = Field(default_factory=list)
+    """Chat files that could not be attached (listed in its description)."""

@@ -8,12 +8,13 @@ ids are the platform's own and opaque to core.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.delivery import Delivery, InConversation, InThread, Privately
 from bot.core.links import TicketLink
-from bot.core.model import FiledTicket, Origin
+from bot.core.model import ChatFile, FiledTicket, MissedFile, Origin
 
 # --------------------------------------------------------------------------- what is said
 
@@ -100,6 +101,24 @@ class DeskReply:
     by: str | None = None
 
 
+@dataclass(frozen=True)
+class FilesNotAttached:
+    """The ticket was filed, but some of the person's chat files are not attached to it."""
+
+    ticket: FiledTicket
+    missed: list[MissedFile]
+
+    def text(self) -> str:
+        """The sentences to show, plain (file names are people's: a surface escapes them)."""
+        listed = "; ".join(f"{file.name} ({file.reason})" for file in self.missed)
+        count = "1 file is" if len(self.missed) == 1 else f"{len(self.missed)} files are"
+        return (
+            f"{self.ticket.number} is filed, but {count} not attached to it: {listed}. "
+            "The ticket's description links to them in the chat; add them in ServiceOps "
+            "if the service desk needs them."
+        )
+
+
 Notice = (
     TicketAnnouncement
     | PrivateResult
@@ -109,6 +128,7 @@ Notice = (
     | Text
     | StatusChanged
     | DeskReply
+    | FilesNotAttached
 )
 """What a `Messenger` posts."""
 
@@ -176,6 +196,19 @@ class Messenger(Protocol):
         first when `prefer_direct`, a message only they see in `origin`'s conversation (and
         thread) first when `in_place` (an answer about something there); where it went
         (`NOWHERE` when every route failed)."""
+        ...
+
+
+class FileSource(Protocol):
+    """The chat files of one platform, read with the bot's own credentials."""
+
+    def read(self, file: ChatFile) -> AsyncGenerator[bytes, None]:
+        """The file's bytes, in chunks of bounded size, as they arrive (an async generator:
+        closing it early stops the download).
+
+        Raises:
+            Exception: any failure to fetch it (core records the file as not attached).
+        """
         ...
 
 

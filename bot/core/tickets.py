@@ -16,18 +16,22 @@ chat platform.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.config import ChannelDefaults, FormConfig
+from bot.core.attachments import Attached, Attacher
 from bot.core.claims import ClaimKey, Claims
-from bot.core.model import FiledTicket, Origin, TicketDraft
+from bot.core.model import ChatFile, FiledTicket, MissedFile, Origin, TicketDraft
+from bot.core.ports import FileSource
 from bot.metrics import TICKETS_CREATED
 from bot.serviceops import (
     AssetLink,
@@ -51,6 +55,9 @@ ATTEMPT_TTL = 24 * 3600
 UNKNOWN_LOOKBACK = timedelta(minutes=30)
 CONFIRMED_KEPT = 1000
 """Confirmed tickets this process remembers by attempt (a cache outage's worth)."""
+HOLD_EVERY = 30.0
+"""Seconds between renewals of a filing's claims while its files upload (a long upload must
+not look like a filing whose holder died)."""
 RECORD_RETRY_DELAYS = (1, 2, 5, 10, 30, 60, 120, 300)
 """Seconds between tries to record a created ticket's claims while the cache is down."""
 MAYBE_CREATED = (
@@ -131,10 +138,13 @@ class TicketService:
         *,
         form: FormConfig | None = None,
         source: str | None = None,
+        attacher: Attacher | None = None,
     ) -> None:
         self._client = client
         self._claims = claims
         self._form = form or FormConfig()
+        self.attacher = attacher
+        """Uploads chat files; None: files are only linked in the description."""
         self._source = source
         self._confirmed: OrderedDict[str, FiledTicket] = OrderedDict()
         """Tickets ServiceOps confirmed, by attempt, in case the shared cache lost them."""
@@ -164,6 +174,8 @@ class TicketService:
         attempt_id: str,
         force_new: bool = False,
         footer: str | None = None,
+        files: Sequence[ChatFile] = (),
+        file_source: FileSource | None = None,
     ) -> FiledTicket:
         """Create the request for `draft`, or return the one this attempt already created.
 
@@ -174,6 +186,10 @@ class TicketService:
             attempt_id: stable id of this filing attempt (same id on a replay or double click).
             force_new: the person asked for a separate ticket for an already-filed message.
             footer: plain text appended to the description (link to the chat message).
+            files: chat files to attach, read through `file_source`, uploaded once the
+                claims are held (so a replay uploads nothing); those that cannot be attached
+                are listed in the description and in the ticket's `missed_files`.
+            file_source: the surface's reader of `files`.
 
         Raises:
             TicketError: with a sentence for the person (subclasses say why).
@@ -211,6 +227,13 @@ class TicketService:
             if held is not None:  # its holder died; its own attempt record covers duplicates
                 await self._claims.hold(source_key, ttl=ATTEMPT_TTL)
 
+        attached = Attached()
+        if files:
+            async with self._held((attempt_key, marker), (source_key, None)):
+                attached = await self._attach(files, file_source, attempt_id)
+            body = self._request_body(
+                draft, requester_email, footer, defaults, missed=attached.missed
+            ).model_copy(update={"file_attachments": attached.attachments or None})
         started = time.monotonic()
         try:
             created = await self._client.create_request(body)
@@ -231,6 +254,7 @@ class TicketService:
                 await self._claims.release(source_key)
             raise _as_ticket_error(exc) from exc
         ticket = self._filed(created, fallback_subject=body.subject)
+        ticket.missed_files = attached.missed
         TICKETS_CREATED.labels(platform=origin.platform, entry=origin.entry).inc()
         log.info(
             "ticket_created",
@@ -251,6 +275,34 @@ class TicketService:
             log.warning("ticket_not_recorded", extra={"ticket": ticket.number})
             self._record_later(attempt_key, origin, ticket, force_new=force_new)
         return ticket
+
+    async def _attach(
+        self, files: Sequence[ChatFile], source: FileSource | None, attempt_id: str
+    ) -> Attached:
+        if self.attacher is None:
+            return Attached(missed=[_linked_only(file) for file in files])
+        return await self.attacher.attach(files, source, attempt_id=attempt_id)
+
+    @contextlib.asynccontextmanager
+    async def _held(self, *claims: tuple[str | None, dict[str, Any] | None]) -> AsyncIterator[None]:
+        """Renew `claims` (key and value; no key: nothing) every `HOLD_EVERY` seconds while
+        the block runs."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(HOLD_EVERY)
+                for key, value in claims:
+                    if key is not None:
+                        with contextlib.suppress(Exception):  # the next renewal may work
+                            await self._claims.hold(key, value=value, ttl=ATTEMPT_TTL)
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def _remember(self, attempt_id: str, ticket: FiledTicket) -> None:
         self._confirmed[attempt_id] = ticket
@@ -284,8 +336,13 @@ class TicketService:
         requester_email: str,
         footer: str | None,
         defaults: ChannelDefaults,
+        *,
+        missed: Sequence[MissedFile] = (),
     ) -> RequestCreate:
         text = draft.description.strip()
+        if missed:
+            listed = missed_files_text(missed)
+            text = f"{text}\n\n{listed}" if text else listed
         if footer:
             text = f"{text}\n\n{footer}" if text else footer
         try:
@@ -360,6 +417,19 @@ class TicketService:
         request = found[0]
         log.info("ticket_found_after_timeout", extra={"ticket": request.name})
         return self._filed(request, fallback_subject=subject or "")
+
+
+def missed_files_text(missed: Sequence[MissedFile]) -> str:
+    """The description's paragraph naming the chat files that are not attached."""
+    lines = ["Files not attached (open them in the chat):"]
+    for file in missed:
+        where = f": {file.link}" if file.link else ""
+        lines.append(f"- {file.name} ({file.reason}){where}")
+    return "\n".join(lines)
+
+
+def _linked_only(file: ChatFile) -> MissedFile:
+    return MissedFile(name=file.name, reason="files are not uploaded", link=file.link)
 
 
 def to_html(text: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, BinaryIO, Self, TypeVar
 
 import httpx2
 from aiocache import Cache
@@ -113,6 +113,8 @@ class ServiceOpsClient:
         display_time_zone: zone of the display-formatted times ServiceOps sends (conversation
             times such as `"Wed, Jul 16, 2025 04:33 pm"` name none); UTC if None. Which zone
             the server uses (the API user's preference?) is a GUESS/VERIFY.
+        upload_path: where files are uploaded, from the server root (undocumented: a GUESS).
+        upload_field: the multipart field carrying the file.
 
     Raises:
         ValueError: the portal template uses an unknown placeholder.
@@ -138,8 +140,12 @@ class ServiceOpsClient:
         retry_wait_total: float = RETRY_WAIT_TOTAL,
         observer: Observer | None = None,
         display_time_zone: tzinfo | None = None,
+        upload_path: str = "/api/v1/attachment/upload",
+        upload_field: str = "file",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._upload_url = self.base_url + "/" + upload_path.lstrip("/")
+        self._upload_field = upload_field
         self._display_time_zone = display_time_zone or UTC
         self._auth = auth
         self._token_url = self.base_url + "/" + token_path.strip("/")
@@ -192,6 +198,37 @@ class ServiceOpsClient:
         except UnexpectedResponseError as exc:
             exc.user_message = CREATED_UNREADABLE
             raise
+
+    async def upload_file(
+        self, content: BinaryIO, *, name: str, media_type: str = "application/octet-stream"
+    ) -> str:
+        """Upload one file (read from `content` in chunks, from its start); the `refFileName`
+        the server gives it, for a request's `fileAttachments`.
+
+        `name` is the multipart file name: pass a safe one (the server may store it). The
+        endpoint and field are settings (`upload_path`, `upload_field`): undocumented.
+
+        Raises:
+            UnexpectedResponseError: the answer names no `refFileName`.
+            ServiceOpsError: any other failure (a 404 when the path is wrong).
+        """
+        response = await self._call(
+            "upload_file",
+            "POST",
+            self._upload_url,
+            files={self._upload_field: (name, content, media_type)},
+            idempotent=False,
+            absolute=True,
+        )
+        answer = read_json(response, operation="upload_file")
+        ref = _ref_file_name(answer)
+        if ref is None:
+            raise UnexpectedResponseError(
+                "upload_file: the answer has no refFileName; check SERVICEOPS_UPLOAD_PATH",
+                status=response.status_code,
+                operation="upload_file",
+            )
+        return ref
 
     async def get_request(self, request_id: int) -> Request:
         """One request by its numeric `id` (not its `INC-n` name)."""
@@ -544,11 +581,16 @@ class ServiceOpsClient:
         json: Any = None,
         params: dict[str, str | int] | None = None,
         idempotent: bool = True,
+        files: dict[str, Any] | None = None,
+        absolute: bool = False,
     ) -> httpx2.Response:
-        """One API call: authenticate, send with retries, re-authenticate once on 401."""
+        """One API call: authenticate, send with retries, re-authenticate once on 401.
+
+        `path` is under the API prefix, or a whole URL when `absolute`."""
+        url = path if absolute else self._api_url + path
         try:
             return await self._call_once_reauthenticated(
-                operation, method, self._api_url + path, json, params, idempotent
+                operation, method, url, json, params, idempotent, files
             )
         except AuthenticationError as exc:
             log.error("serviceops_auth_refused", extra={"operation": operation, "hint": str(exc)})
@@ -571,6 +613,7 @@ class ServiceOpsClient:
         json: Any,
         params: dict[str, str | int] | None,
         idempotent: bool,
+        files: dict[str, Any] | None = None,
     ) -> httpx2.Response:
         for auth_attempt in (1, 2):
             header, token = await self._authorization()
@@ -582,6 +625,7 @@ class ServiceOpsClient:
                 json=json,
                 params=params,
                 idempotent=idempotent,
+                files=files,
             )
             if response.status_code != 401:
                 if response.is_success:
@@ -645,6 +689,20 @@ def _parse(
             f"({exc.error_count()} problems, first at {_first_location(exc)})",
             operation=operation,
         ) from None
+
+
+def _ref_file_name(answer: Any) -> str | None:
+    """The reference name in an upload's answer: `{"refFileName": …}`, also when wrapped in
+    a `result` or `data` object (the answer's shape is undocumented)."""
+    for candidate in (
+        answer,
+        *(answer.get(k) for k in ("result", "data") if isinstance(answer, dict)),
+    ):
+        if isinstance(candidate, dict):
+            ref = candidate.get("refFileName")
+            if isinstance(ref, str) and ref.strip():
+                return ref.strip()
+    return None
 
 
 def _answer_object(response: httpx2.Response, operation: str) -> dict[str, Any]:

@@ -164,8 +164,11 @@ class Sender:
         data: dict[str, str] | None = None,
         params: dict[str, str | int] | None = None,
         idempotent: bool,
+        files: dict[str, Any] | None = None,
     ) -> httpx2.Response:
-        """Send with retries; returns the last answer, which may be an error status."""
+        """Send with retries; returns the last answer, which may be an error status.
+
+        `files` (multipart) are read from their start on every attempt."""
         hook = retry_hook(
             idempotent=idempotent,
             max_retry_after=self._retry_after_max,
@@ -182,7 +185,14 @@ class Sender:
             ):
                 with attempt:
                     response = await self._attempt(
-                        operation, method, url, headers=headers, json=json, data=data, params=params
+                        operation,
+                        method,
+                        url,
+                        headers=headers,
+                        json=json,
+                        data=data,
+                        params=params,
+                        files=files,
                     )
                     if response.status_code in RETRY_STATUSES:
                         raise RetryableStatus(response)
@@ -203,12 +213,13 @@ class Sender:
         json: Any,
         data: dict[str, str] | None,
         params: dict[str, str | int] | None,
+        files: dict[str, Any] | None = None,
     ) -> httpx2.Response:
         started = time.perf_counter()
         try:
             async with self._slot():
                 response = await self.http.request(
-                    method, url, headers=headers, json=json, data=data, params=params
+                    method, url, headers=headers, json=json, data=data, params=params, files=files
                 )
         except httpx2.TransportError as exc:
             self._observe(operation, outcome_of(exc), time.perf_counter() - started)

@@ -32,6 +32,7 @@ from bot.slack.api_errors import slack_error
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.error_handler import error_handler
+from bot.slack.files import SlackFiles
 from bot.slack.listeners import register_all
 from bot.slack.messenger import SlackMessenger
 from bot.slack.requests import bolt_request, compressed, signed_by_slack
@@ -165,6 +166,7 @@ async def create_app(
             directory=directory,
             messenger=messenger,
             reply_privately=slack.reply_privately,
+            files=SlackFiles(session, token, api_url=slack.api_url, proxy=web_client.proxy),
         ),
         directory=directory,
         messenger=messenger,

@@ -16,6 +16,8 @@ from bot.core.delivery import destination, form_notice
 from bot.core.drafts import PendingTicket
 from bot.core.ports import AlreadyFiled, Text
 from bot.slack.api_errors import count_error
+from bot.slack.blocks.files import file_blocks
+from bot.slack.blocks.kit import MAX_METADATA
 from bot.slack.blocks.ticket_form import build_ticket_form
 from bot.slack.deps import Deps
 from bot.slack.modal_ui import already_filed_view
@@ -28,20 +30,28 @@ NOT_OPENED = (
 )
 
 
-def form_view(deps: Deps, pending: PendingTicket, *, keep_attempt: bool = False) -> dict[str, Any]:
+async def form_view(
+    deps: Deps, pending: PendingTicket, *, keep_attempt: bool = False
+) -> dict[str, Any]:
     """The ticket modal prefilled with `pending`'s draft and the conversation's defaults.
 
-    `keep_attempt`: the form continues `pending`'s attempt (reopened after a failure).
+    `keep_attempt`: the form continues `pending`'s attempt (reopened after a failure). The
+    view's metadata is a `StateStore` token: the pending ticket inline, or a cache key when
+    it does not fit (many files).
     """
     origin = pending.origin
     where = destination(origin, reply_privately=deps.filing.reply_privately)
-    return build_ticket_form(
+    view = build_ticket_form(
         draft=pending.draft,
         form=deps.form,
-        metadata=pending.for_form(keep_attempt=keep_attempt).encode(),
+        metadata=await deps.drafts.save(
+            pending.for_form(keep_attempt=keep_attempt), limit=MAX_METADATA
+        ),
         channel_defaults=deps.form.defaults_for(origin.conversation, platform=origin.platform),
         notice=form_notice(where),
     )
+    view["blocks"] += file_blocks(pending.files, per_file=deps.settings.files.max_file_bytes)
+    return view
 
 
 async def open_form(
@@ -53,7 +63,7 @@ async def open_form(
     if existing is not None:
         view = already_filed_view(AlreadyFiled(existing, await deps.drafts.save(pending)))
     else:
-        view = form_view(deps, pending)
+        view = await form_view(deps, pending)
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:

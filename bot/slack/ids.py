@@ -22,6 +22,8 @@ FIXED_ACTION: Final = "ticket_fixed"
 """Button under "INC-12 is now Resolved": the requester confirms; the request is closed."""
 REOPEN_ACTION: Final = "ticket_reopen"
 """Button under "INC-12 is now Resolved": the requester says it is not fixed; reopened."""
+FILES_BLOCK: Final = "files"
+"""The modal's optional file input (block and action id): files to attach to the ticket."""
 DEPARTMENT_OPTIONS: Final = "department"
 """Action id of the external (type-ahead) department select; options come from the app."""
 

@@ -21,6 +21,7 @@ from bot.core.ports import (
     AlreadyFiled,
     DeskReply,
     Failure,
+    FilesNotAttached,
     Notice,
     PrivateResult,
     StatusChanged,
@@ -73,6 +74,8 @@ def render(notice: Notice) -> Message:
         return build_status_message(notice)
     if isinstance(notice, DeskReply):
         return build_desk_reply(notice)
+    if isinstance(notice, FilesNotAttached):
+        return {"text": escape(notice.text())}
     assert isinstance(notice, Text)
     return {"text": escape(notice.text)}
 

@@ -17,6 +17,7 @@ from bot.core.ports import (
     AlreadyFiled,
     DeskReply,
     Failure,
+    FilesNotAttached,
     Notice,
     PrivateResult,
     StatusChanged,
@@ -69,6 +70,8 @@ def render(notice: Notice) -> Activity:
     if isinstance(notice, DeskReply):
         summary = f"The service desk replied on {notice.link.number}"
         return card_message(desk_reply_card(notice), summary=summary)
+    if isinstance(notice, FilesNotAttached):
+        return {"type": "message", "textFormat": "xml", "text": message_text(notice.text())}
     assert isinstance(notice, Text)
     return {"type": "message", "textFormat": "xml", "text": message_text(notice.text)}
 

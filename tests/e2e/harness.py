@@ -285,6 +285,8 @@ def initial_values(view: dict[str, Any]) -> dict[str, str | None]:
         if block.get("type") != "input":
             continue
         element = block["element"]
+        if element.get("type") == "file_input":
+            continue  # a file input shows no value (files are picked, not prefilled)
         option = element.get("initial_option")
         if "initial_users" in element:
             values[block["block_id"]] = " ".join(element["initial_users"]) or None

@@ -237,7 +237,9 @@ def assert_ticket(journey: Journey, answer: dict[str, Any], submitted: dict[str,
     posts = [
         c
         for c in journey.calls("chat.postMessage")
-        if c.args["channel"] == channel and created["name"] in text_of(c.args)
+        if c.args["channel"] == channel
+        and created["name"] in text_of(c.args)
+        and " created ticket " in text_of(c.args)  # not the note on files left unattached
     ]
     assert len(posts) == 1, f"expected the ticket announced once in {channel}: {posts}"
     assert posts[0].args.get("thread_ts") == thread_ts

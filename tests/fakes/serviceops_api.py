@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import html
 import itertools
 import secrets
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Self
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tests.fakes.loopback import LoopbackServer
 
@@ -98,6 +100,22 @@ class Patch:
     """The `userMessage` it was refused with, or None if applied."""
 
 
+UPLOAD_PATH = "/api/v1/attachment/upload"
+"""Where this fake takes uploads unless told otherwise (the bot's default, a GUESS)."""
+
+
+@dataclass
+class Upload:
+    """One file the fake received (its content is hashed, not kept)."""
+
+    ref: str
+    field: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 @dataclass
 class _Fault:
     kind: str
@@ -128,7 +146,15 @@ class FakeServiceOps:
         api_user_name: str = "Automation",
         api_user_email: str = "automation@example.com",
         time_zone: tzinfo = UTC,
+        upload_path: str = UPLOAD_PATH,
+        upload_field: str = "file",
     ) -> None:
+        self.upload_path, self.upload_field = upload_path, upload_field
+        self.uploads: dict[str, Upload] = {}
+        """Files uploaded, by the `refFileName` handed out."""
+        self.upload_peak = 0
+        """Most uploads in progress at once."""
+        self._uploading = 0
         self.client_id, self.client_secret = client_id, client_secret
         self.username, self.password = username, password
         self.api_keys = set(api_keys)
@@ -166,6 +192,7 @@ class FakeServiceOps:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._record_and_inject])
         app.router.add_post("/api/oauth/token", self._token)
+        app.router.add_post(self.upload_path, self._upload)
         app.router.add_post("/api/v1/request", self._create)
         app.router.add_get("/api/v1/request/{id:\\d+}", self._get)
         app.router.add_patch("/api/v1/request/{id:\\d+}", self._patch)
@@ -303,11 +330,14 @@ class FakeServiceOps:
         self, request: web.Request, handler: _Handler
     ) -> web.StreamResponse:
         self._protocols.add(request.protocol)
-        kind = _kind_of(request)
+        kind = "upload" if request.path == self.upload_path else _kind_of(request)
         call = Call(kind, request.method, request.path, dict(request.query), dict(request.headers))
         if request.content_type == "application/json" and request.can_read_body:
             call.json = await request.json()
-        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif kind != "upload" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):  # an upload is streamed by its handler, never read whole
             call.form = {k: str(v) for k, v in (await request.post()).items()}
         self.calls.append(call)
         if kind != "token" and self.latency:
@@ -406,6 +436,10 @@ class FakeServiceOps:
             if key in body and known is not None and body[key] not in known:
                 message = f"{label} '{body[key]}' does not exist."
                 return web.json_response(_error("400", message), status=400)
+        for attachment in body.get("fileAttachments") or []:
+            ref = attachment.get("refFileName") if isinstance(attachment, dict) else None
+            if ref not in self.uploads or not str(attachment.get("realName") or "").strip():
+                return web.json_response(_error("400", "Invalid attachment."), status=400)
         now = int(time.time() * 1000)
         created = {
             "statusName": "Open",
@@ -428,6 +462,38 @@ class FakeServiceOps:
         }
         self.created.append(created)
         return web.json_response(created)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Multipart upload: the file in `upload_field`; answers `{"refFileName": uuid}`."""
+        if not self._authorized(request):
+            return web.json_response(_error("401", "Session has timed out."), status=401)
+        if request.content_type != "multipart/form-data":
+            return web.json_response(_error("400", "Multipart body expected."), status=400)
+        self._uploading += 1
+        self.upload_peak = max(self.upload_peak, self._uploading)
+        try:
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader) or part.name != self.upload_field:
+                    continue
+                sha, size = hashlib.sha256(), 0
+                while chunk := await part.read_chunk(64 * 1024):
+                    sha.update(chunk)
+                    size += len(chunk)
+                ref = str(uuid.uuid4())
+                self.uploads[ref] = Upload(
+                    ref,
+                    part.name,
+                    part.filename or "",
+                    part.headers.get("Content-Type", ""),
+                    size,
+                    sha.hexdigest(),
+                )
+                return web.json_response({"refFileName": ref})
+        finally:
+            self._uploading -= 1
+        message = f"File is required in field '{self.upload_field}'."
+        return web.json_response(_error("400", message), status=400)
 
     async def _get(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

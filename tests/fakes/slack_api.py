@@ -49,6 +49,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bot.check import REQUIRED_SCOPES
+from tests.fakes.chat_files import FileHost, HostedFile
 from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
@@ -501,6 +502,8 @@ class FakeSlack:
         self._handlers: dict[str, Handler] = {}
         self._condition: asyncio.Condition | None = None
         self._server = LoopbackServer(on_connection=self._connection_made)
+        self.file_host = FileHost(authorized=self._file_token_ok)
+        """Serves `url_private_download` of the files added with `add_file`."""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -508,8 +511,10 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{token}", self._handle_response_url)
+        self.file_host.mount(app)
         self._condition = asyncio.Condition()
         await self._server.start(app)
+        self.file_host.base_url = self.base_url
 
     async def stop(self) -> None:
         await self._server.stop()
@@ -578,6 +583,41 @@ class FakeSlack:
         )
         self.channels[channel_id] = channel
         return channel
+
+    def add_file(
+        self,
+        name: str,
+        *,
+        size: int = 1000,
+        mimetype: str = "application/octet-stream",
+        user: str = "U2",
+        redirect: bool = False,
+        html_instead: bool = False,
+        mode: str = "hosted",
+    ) -> JSON:
+        """A file shared in Slack, as a message's `files` entry (or a `file_input`'s value)
+        shows it. Its `url_private_download` needs the bot token (`file_host` records each
+        download); `redirect`: served through another host."""
+        hosted: HostedFile = self.file_host.add(
+            name, size=size, media_type=mimetype, redirect=redirect, html_instead=html_instead
+        )
+        return {
+            "id": hosted.id,
+            "created": 1700000000,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rpartition(".")[2] or "binary",
+            "user": user,
+            "mode": mode,
+            "size": size,
+            "url_private": hosted.url,
+            "url_private_download": hosted.url,
+            "permalink": f"https://example.slack.com/files/{user}/{hosted.id}/{name}",
+        }
+
+    def _file_token_ok(self, header: str | None) -> bool:
+        return header == f"Bearer {self.bot_token}" and "files:read" in self.scopes
 
     def new_trigger_id(self, *, user_id: str | None = None, view_id: str | None = None) -> str:
         """A trigger id as Slack puts in a command/shortcut/action payload.

@@ -546,6 +546,7 @@ def form_values(
     cc_people: str | list[str] | None = None,
     view: JSON | None = None,
     department_type: str | None = None,
+    files: list[JSON] | None = None,
 ) -> dict[str, JSON]:
     """The `values` for `view_submission` of the ticket modal (block ids of `bot.slack.ids`).
 
@@ -554,6 +555,7 @@ def form_values(
     it, only the given fields are included; department is free text unless `department_type`
     says `static_select` or `external_select`. Tags may be a list (joined with ", "); CC
     people a list of user ids (or one string of them separated by spaces).
+    `files`: what was uploaded in the file input (file objects, see `FakeSlack.add_file`).
     """
     given: dict[str, str | None] = {
         ids.Block.SUBJECT: subject,
@@ -585,6 +587,8 @@ def form_values(
             values[block_id] = select_value(value, kind=kind)
         elif kind == "multi_users_select":
             values[block_id] = {"type": kind, "selected_users": (value or "").split()}
+        elif kind == "file_input":
+            values[block_id] = {"type": kind, "files": list(files or [])}
         else:
             values[block_id] = {"type": kind}
     return values

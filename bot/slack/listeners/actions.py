@@ -108,7 +108,7 @@ async def _reopen_form(
         pending = pending.model_copy(update={"origin": pending.origin.by(_clicker(body))})
         if force_new:
             pending = pending.separately()
-    view = form_view(deps, pending, keep_attempt=True)
+    view = await form_view(deps, pending, keep_attempt=True)
     view_id = _view_id(body)
     if view_id is not None:
         await update_view(client, view_id, view)

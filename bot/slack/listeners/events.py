@@ -15,12 +15,13 @@ from slack_bolt.async_app import AsyncApp
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
 from bot.core.links import ThreadKey
-from bot.core.model import Origin
+from bot.core.model import ChatFile, Origin
 from bot.core.text import clean
 from bot.slack import origin as origins
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
 from bot.slack.blocks.results import build_already_filed
 from bot.slack.deps import Deps, deps_of
+from bot.slack.files import files_of
 from bot.slack.messenger import Message
 from bot.slack.mrkdwn import to_plain
 from bot.slack.prefill import draft_from_text, message_text
@@ -79,7 +80,7 @@ async def handle_message(body: dict[str, Any], event: dict[str, Any], context: A
         return
     if in_thread and await deps.tickets.already_filed(source) is not None:
         return  # a ticket's thread whose replies are not synced: stay quiet
-    await _prompt(deps, source, raw, author=event["user"], context=context)
+    await _prompt(deps, source, raw, author=event["user"], context=context, files=files_of(event))
 
 
 async def _synced_as_reply(
@@ -113,7 +114,7 @@ async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], contex
     if text.lower().strip(" !.") in {"help", "?"}:
         await _post(deps, source, build_help_message())
         return
-    await _prompt(deps, source, raw, author=event["user"], context=context)
+    await _prompt(deps, source, raw, author=event["user"], context=context, files=files_of(event))
 
 
 def _without_own_mention(text: str, bot_user_id: str | None) -> str:
@@ -123,7 +124,15 @@ def _without_own_mention(text: str, bot_user_id: str | None) -> str:
     return MENTION.sub("", text, count=1)  # bot id unknown: the leading mention is ours
 
 
-async def _prompt(deps: Deps, source: Origin, raw: str, *, author: str, context: Any) -> None:
+async def _prompt(
+    deps: Deps,
+    source: Origin,
+    raw: str,
+    *,
+    author: str,
+    context: Any,
+    files: list[ChatFile] | None = None,
+) -> None:
     """Reply in the thread with a summary and the button that opens the prefilled form.
 
     `raw` is the message as Slack sends it (markup, escaped); it is decoded exactly once.
@@ -136,6 +145,7 @@ async def _prompt(deps: Deps, source: Origin, raw: str, *, author: str, context:
         draft=draft_from_text(raw),
         author=author,
         link=origins.permalink(workspace_url, source.conversation, source.thread, None),
+        files=files or [],
     )
     existing = await _ticket_of_thread(deps, source)
     if existing is not None:

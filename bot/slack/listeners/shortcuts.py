@@ -11,6 +11,7 @@ from bot.core.drafts import PendingTicket
 from bot.slack import ids, origin
 from bot.slack.acks import acks_first
 from bot.slack.deps import deps_of
+from bot.slack.files import files_of
 from bot.slack.forms import open_form
 from bot.slack.prefill import draft_from_message
 
@@ -28,7 +29,11 @@ async def handle_ticket_from_message(
             workspace_url, source.conversation, source.message, message.get("thread_ts")
         )
     pending = PendingTicket(
-        origin=source, draft=draft_from_message(message), author=message.get("user"), link=link
+        origin=source,
+        draft=draft_from_message(message),
+        author=message.get("user"),
+        link=link,
+        files=files_of(message),
     )
     await open_form(client, deps_of(context), trigger_id=body["trigger_id"], pending=pending)
 

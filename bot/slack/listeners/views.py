@@ -9,12 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.cc import resolve_cc
-from bot.core.drafts import PendingTicket
 from bot.slack import ids
 from bot.slack.acks import let_ack_out
+from bot.slack.blocks.files import submitted_files
 from bot.slack.blocks.results import build_progress_view
 from bot.slack.blocks.ticket_form import parse_ticket_form
 from bot.slack.deps import deps_of
+from bot.slack.files import files_of
 from bot.slack.modal_ui import ModalUI
 
 EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
@@ -30,7 +31,7 @@ async def handle_ticket_form(
     if isinstance(parsed, dict):
         await ack(response_action="errors", errors=parsed)
         return
-    form = PendingTicket.decode(view.get("private_metadata") or "")
+    form = await deps.drafts.load(view.get("private_metadata") or "")
     if form is None:
         await ack(response_action="errors", errors={ids.Block.SUBJECT: EXPIRED_FORM})
         return
@@ -39,7 +40,8 @@ async def handle_ticket_form(
     if isinstance(parsed, dict):
         await ack(response_action="errors", errors=parsed)
         return
-    pending = form.filing(parsed, attempt_id=f"view:{view['id']}")
+    added = files_of(submitted_files(view["state"]["values"]))
+    pending = form.filing(parsed, attempt_id=f"view:{view['id']}").with_files(added)
     # Tracked from before the ack: a shutdown waits for every submission Slack saw accepted.
     async with deps.inflight.track():
         await ack(response_action="update", view=build_progress_view(parsed))
