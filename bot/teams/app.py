@@ -36,6 +36,7 @@ from bot.teams.cards.form import dialog_message
 from bot.teams.connector import LIMITS, BotConnector, ConnectorError
 from bot.teams.deps import TeamsDeps
 from bot.teams.directory import TeamsDirectory
+from bot.teams.files import TeamsFiles
 from bot.teams.handlers import dialogs, messages
 from bot.teams.messenger import TeamsMessenger
 from bot.wiring import Core, build_core
@@ -196,7 +197,12 @@ async def create_teams_app(
     deps = TeamsDeps(
         teams=teams,
         form=core.form,
-        filing=core.filing("teams", directory=directory, messenger=messenger),
+        filing=core.filing(
+            "teams",
+            directory=directory,
+            messenger=messenger,
+            files=TeamsFiles(http, connector),
+        ),
         claims=core.claims,
         connector=connector,
         directory=directory,

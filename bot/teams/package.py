@@ -181,7 +181,7 @@ def build_manifest(
             {
                 "botId": app_id,
                 "scopes": list(SCOPES),
-                "supportsFiles": False,
+                "supportsFiles": True,  # files sent in the 1:1 chat become attachments
                 "isNotificationOnly": False,
                 "commandLists": [
                     {

@@ -69,6 +69,7 @@ from jwt.algorithms import RSAAlgorithm
 from multidict import CIMultiDict
 
 from tests.fakes import teams_requests as tr
+from tests.fakes.chat_files import FileHost
 from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
@@ -342,6 +343,12 @@ class FakeTeams:
         self._latency: dict[str | None, float] = {}
         self._condition: asyncio.Condition | None = None
         self._server = LoopbackServer()
+        self.attachments = FileHost(
+            authorized=self._connector_token_ok, prefix=f"{SERVICE_PREFIX}/v3/attachments"
+        )
+        """Images pasted into messages, on the Bot Connector: the bot's token needed."""
+        self.sharepoint = FileHost(prefix="/sharepoint/personal/download")
+        """Files sent to the bot: pre-authorized download links, no token."""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -368,9 +375,12 @@ class FakeTeams:
         app.router.add_get(
             conversations + "/{conversation}/members/{member}", self._wrap("member", self._member)
         )
+        self.attachments.mount(app)
+        self.sharepoint.mount(app)
         app.router.add_route("*", "/{tail:.*}", self._wrap("unknown", self._unknown))
         self._condition = asyncio.Condition()
         await self._server.start(app)
+        self.attachments.base_url = self.sharepoint.base_url = self.url
 
     async def stop(self) -> None:
         await self._server.stop()
@@ -742,6 +752,33 @@ class FakeTeams:
         if self._condition is not None:
             async with self._condition:
                 self._condition.notify_all()
+
+    def sent_file(self, name: str, *, size: int = 1000) -> JSON:
+        """A file sent in the 1:1 chat, as the bot receives it (`supportsFiles`): an attachment
+        `application/vnd.microsoft.teams.file.download.info` with a pre-authorized link."""
+        hosted = self.sharepoint.add(name, size=size, tail=f"{name}?tempauth=v1.{uuid.uuid4().hex}")
+        return {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "contentUrl": f"https://contoso-my.sharepoint.com/personal/ada/Documents/{name}",
+            "name": name,
+            "content": {
+                "downloadUrl": hosted.url,
+                "uniqueId": hosted.id,
+                "fileType": name.rpartition(".")[2],
+            },
+        }
+
+    def pasted_image(self, *, size: int = 1000, media_type: str = "image/png") -> JSON:
+        """An image pasted into a message: its `contentUrl` on the Bot Connector."""
+        hosted = self.attachments.add(
+            "image", size=size, media_type=media_type, tail="views/original"
+        )
+        return {"contentType": media_type, "contentUrl": hosted.url}
+
+    def _connector_token_ok(self, header: str | None) -> bool:
+        scheme, _, token = (header or "").partition(" ")
+        expiry = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        return expiry is not None and self.clock() < expiry
 
     def _authorize(self, request: web.Request) -> None:
         header = request.headers.get("Authorization", "")

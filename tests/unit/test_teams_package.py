@@ -139,7 +139,7 @@ def test_the_app_id_is_the_app_and_its_bot_everywhere(manifest: dict[str, Any]) 
 
     assert manifest["id"] == bot_entry["botId"] == extension["botId"] == APP_ID
     assert bot_entry["scopes"] == ["personal", "team", "groupChat"]
-    assert bot_entry["supportsFiles"] is False
+    assert bot_entry["supportsFiles"] is True
     assert bot_entry["isNotificationOnly"] is False
     assert [c["title"] for c in bot_entry["commandLists"][0]["commands"]] == ["help"]
     assert bot_entry["commandLists"][0]["scopes"] == bot_entry["scopes"]

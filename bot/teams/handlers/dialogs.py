@@ -38,6 +38,7 @@ from bot.teams.cards.messages import (
 )
 from bot.teams.deps import TeamsDeps
 from bot.teams.dialog_ui import DialogUI
+from bot.teams.files import files_of
 
 log = logging.getLogger("bot.teams.dialogs")
 
@@ -70,6 +71,7 @@ async def open_from_message(deps: TeamsDeps, activity: Activity) -> Json:
         draft=payloads.draft_from_text(text),
         author=author,
         link=link if isinstance(link, str) and link.startswith("https://") else None,
+        files=files_of(payloads.message_payload(activity).get("attachments")),
     )
     return await _form_or_already_filed(deps, pending)
 

@@ -18,6 +18,7 @@ from bot.core.model import FiledTicket, Origin
 from bot.teams import payloads
 from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
 from bot.teams.deps import TeamsDeps
+from bot.teams.files import files_of
 from bot.teams.messenger import in_thread
 
 log = logging.getLogger("bot.teams.messages")
@@ -46,7 +47,12 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
     if text.lower().strip(" !.") in HELP_WORDS:
         await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return
-    pending = PendingTicket(origin=origin, draft=payloads.draft_from_text(text), author=user)
+    pending = PendingTicket(
+        origin=origin,
+        draft=payloads.draft_from_text(text),
+        author=user,
+        files=files_of(activity.get("attachments")),
+    )
     existing = await deps.tickets.already_filed(origin) or await _ticket_of_thread(deps, origin)
     if existing is not None:
         token = await deps.save(pending.model_copy(update={"force_new": True}))
