@@ -16,12 +16,12 @@ SHOWN_MAX = 1500
 
 
 def file_blocks(files: Sequence[ChatFile], *, per_file: int) -> list[Json]:
-    """A line naming the files already with the draft (from the message), and an optional
-    `file_input` for adding more (up to `MAX_FILES` in all; `per_file` bytes each)."""
+    """A line naming the files already with the draft (the message's, those added before),
+    and an optional `file_input` for more (up to `MAX_FILES` in all; `per_file` bytes each)."""
     blocks: list[Json] = []
     if files:
         names = ", ".join(one_line(clean(file.name)) for file in files)
-        blocks.append(context(truncate_escaped(f"Attached from the message: {names}", SHOWN_MAX)))
+        blocks.append(context(truncate_escaped(f"Files to attach: {names}", SHOWN_MAX)))
     room = MAX_FILES - len(files)
     if room > 0 and per_file > 0:
         blocks.append(
