@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.load import (  # noqa: E402
     CHANNEL,
     Figures,
+    RoundDone,
     Watcher,
     free_port,
     measure,
@@ -102,7 +103,7 @@ async def run(people: int, size_mb: float, deadline: float = 600.0) -> dict[str,
             slack.add_user(f"U0P{index:05d}", email=f"person{index}@example.com")
         port = free_port()
 
-        async def drive_people(http: aiohttp.ClientSession, url: str) -> None:
+        async def drive_people(http: aiohttp.ClientSession, url: str, done: RoundDone) -> None:
             watcher = Watcher.of_slack(slack)
             watcher.start()
             try:
@@ -112,11 +113,12 @@ async def run(people: int, size_mb: float, deadline: float = 600.0) -> dict[str,
                         for i in range(people)
                     )
                 )
+                await done()
             finally:
                 await watcher.stop()
 
         env = process_environment(slack, desk, port)
-        cost = await measure(env, port, figures, drive_people, None, deadline)
+        cost = await measure(env, port, figures, drive_people, None, deadline, desk=desk, latency=0)
         return {
             "people": people,
             "file_mb": size_mb,
