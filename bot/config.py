@@ -179,6 +179,9 @@ class ServiceOpsSettings(BaseModel):
     reopened_status: str = "Open"
     upload_path: str = "/api/v1/attachment/upload"
     upload_field: str = "file"
+    requester_key: str = "request.requesterEmail"
+    my_requests_search: Literal["auto", "qualified", "filtered"] = "auto"
+    my_requests_limit: int = 200
 
     @property
     def uses_api_key(self) -> bool:
@@ -329,6 +332,13 @@ class Settings(BaseSettings):
     """Largest chat file attached to a ticket, in MB (0: files are only linked)."""
     attachment_max_ticket_mb: float = Field(default=50, ge=0, le=4096)
     """Most MB of files attached to one ticket."""
+    serviceops_requester_key: str = Field(default="request.requesterEmail", min_length=1)
+    """Search key of a request's requester e-mail for "My requests" (a GUESS: see README)."""
+    serviceops_my_requests_search: Literal["auto", "qualified", "filtered"] = "auto"
+    """How "My requests" searches: with a requester qualification, by filtering the most
+    recent requests, or the first and then the second if the server refuses or ignores it."""
+    serviceops_my_requests_limit: int = Field(default=200, ge=10, le=5000)
+    """Most search results read to build one person's list."""
 
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
@@ -501,6 +511,9 @@ class Settings(BaseSettings):
             reopened_status=self.serviceops_reopened_status,
             upload_path=self.serviceops_upload_path,
             upload_field=self.serviceops_upload_field,
+            requester_key=self.serviceops_requester_key,
+            my_requests_search=self.serviceops_my_requests_search,
+            my_requests_limit=self.serviceops_my_requests_limit,
         )
 
     @property

@@ -22,6 +22,7 @@ from bot.core.filing import Filing
 from bot.core.follow import Follower, Statuses
 from bot.core.inflight import InFlight
 from bot.core.links import LinkStore
+from bot.core.my_requests import MyRequests
 from bot.core.ports import Directory, FileSource, Messenger
 from bot.core.tickets import TicketService
 from bot.metrics import observe_serviceops, watch_memory_cache
@@ -117,6 +118,20 @@ class Core:
             reply_privately=reply_privately,
             links=self.links,
             files=files,
+        )
+
+    def my_requests(self, directory: Directory) -> MyRequests:
+        """ "My requests" for one platform (whose directory gives people's e-mails)."""
+        desk = self.settings.serviceops
+        return MyRequests(
+            self.serviceops,
+            self.cache,
+            directory,
+            closed_status=desk.closed_status,
+            requester_key=desk.requester_key,
+            method=desk.my_requests_search,
+            limit=desk.my_requests_limit,
+            changed=self.follower.changed,
         )
 
     async def aclose(self) -> None:

@@ -34,6 +34,7 @@ from bot.serviceops.searches import (
     enum_qual,
     name_equals,
     qual_details,
+    requester_equals,
     string_qual,
     subject_equals,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "name_equals",
     "parse_display_time",
     "qual_details",
+    "requester_equals",
     "string_qual",
     "subject_equals",
 ]

@@ -253,6 +253,39 @@ class ServiceOpsClient:
         body = read_json(response, operation="search_requests")
         return _parse(SearchResult, body, "search_requests")
 
+    async def scan_requests(
+        self,
+        qual: dict[str, Any] | None = None,
+        *,
+        limit: int = 200,
+        page_size: int = 100,
+        sort_by: str | None = "createdTime",
+    ) -> tuple[list[Request], bool]:
+        """Up to `limit` requests matching `qual`, read page after page.
+
+        Returns the requests (without repeats) and whether they are all there are: False when
+        `limit` stopped the reading before `totalCount` was reached.
+
+        Raises:
+            ValueError: `limit` or `page_size` is below 1.
+            ServiceOpsError: a search failed (see `errors`).
+        """
+        if limit < 1 or page_size < 1:
+            raise ValueError("scan_requests: limit and page_size must be at least 1")
+        found: dict[int, Request] = {}
+        offset = 0
+        while True:
+            size = min(page_size, limit - offset)
+            page = await self.search_requests(qual, offset=offset, size=size, sort_by=sort_by)
+            new = [item for item in page.items if item.id not in found]
+            for item in new:
+                found[item.id] = item
+            offset += len(page.items)
+            if not new or offset >= page.total_count:
+                return list(found.values()), True
+            if offset >= limit:
+                return list(found.values()), False
+
     async def find_requests(
         self,
         *,

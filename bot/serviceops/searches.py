@@ -21,6 +21,9 @@ Guesses (VERIFY against a real server):
 - the property keys on the public `/api/v1` path, e.g. `request.subject` (`SUBJECT_KEY`): it
   is seen only on the vendor's internal UI endpoint, so it is a parameter everywhere here;
 - `request.name` (`NAME_KEY`) for a request's display number (`INC-12`): seen nowhere;
+- `request.requesterEmail` (`REQUESTER_KEY`) for a request's requester e-mail: seen nowhere
+  (the vendor's UI filters on `request.requesterId`, a numeric id the bot does not know), so
+  callers keep it a setting and check every result's requester themselves;
 - how `equal` compares strings (case, surrounding spaces): callers that need an exact match
   check the results themselves.
 """
@@ -32,11 +35,13 @@ from typing import Any
 __all__ = [
     "CONVERSATION_TYPE_KEY",
     "NAME_KEY",
+    "REQUESTER_KEY",
     "SUBJECT_KEY",
     "conversation_type_equals",
     "enum_qual",
     "name_equals",
     "qual_details",
+    "requester_equals",
     "string_qual",
     "subject_equals",
 ]
@@ -45,6 +50,8 @@ SUBJECT_KEY = "request.subject"
 """Property key of a request's subject. GUESS/VERIFY: seen on the internal UI endpoint only."""
 NAME_KEY = "request.name"
 """Property key of a request's display number (`INC-12`). GUESS/VERIFY: no source shows one."""
+REQUESTER_KEY = "request.requesterEmail"
+"""Property key of a request's requester e-mail. GUESS/VERIFY: no source shows one."""
 CONVERSATION_TYPE_KEY = ".conversation.conversationType"
 """Property key of a conversation's type, leading dot as the vendor's docs write it.
 VERIFY: documented, but no live call with it has been seen."""
@@ -107,6 +114,11 @@ def conversation_type_equals(
 def subject_equals(subject: str, *, key: str = SUBJECT_KEY) -> dict[str, Any]:
     """A qual for requests whose subject equals `subject` (key `SUBJECT_KEY`, a GUESS)."""
     return string_qual(key, subject, operator="equal")
+
+
+def requester_equals(email: str, *, key: str = REQUESTER_KEY) -> dict[str, Any]:
+    """A qual for requests whose requester e-mail is `email` (key `REQUESTER_KEY`, a GUESS)."""
+    return string_qual(key, email, operator="equal")
 
 
 def qual_details(*quals: dict[str, Any]) -> dict[str, Any]:
