@@ -173,6 +173,7 @@ async def create_app(
         claims=core.claims,
         cache=core.cache,
         follower=core.follower,
+        my_requests=core.my_requests(directory),
         view_settle_seconds=view_settle_seconds,
     )
     workspace = _Workspace(web_client, token)

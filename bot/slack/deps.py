@@ -11,6 +11,7 @@ from bot.core.drafts import StateStore
 from bot.core.filing import Filing
 from bot.core.follow import Follower
 from bot.core.inflight import InFlight
+from bot.core.my_requests import MyRequests
 from bot.core.tickets import TicketService
 from bot.slack.directory import SlackDirectory
 from bot.slack.messenger import SlackMessenger
@@ -30,6 +31,8 @@ class Deps:
     cache: Any
     follower: Follower
     """Keeps filed tickets and their threads in step (status changes, replies)."""
+    my_requests: MyRequests | None = None
+    """The person's own requests (App Home, `/ticket list`)."""
     view_settle_seconds: float = 1.0
     """After acking a submission with a view update, wait this long before our own
     `views.update`: Slack applies the ack asynchronously, and an update that overtook it

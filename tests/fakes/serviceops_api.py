@@ -166,6 +166,9 @@ class FakeServiceOps:
         """Zone of the display times it writes on conversations (`Wed, Jul 16, 2025 04:33 pm`)."""
         self.latency = 0.0
         """Seconds every API call (not the token call) waits before being processed."""
+        self.strict_search_keys = False
+        """Refuse (HTTP 400) a search qualified on a key it does not know, instead of
+        ignoring the qual as a lenient server does."""
         self.calls: list[Call] = []
         self.created: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
@@ -259,6 +262,32 @@ class FakeServiceOps:
             if created["id"] == request_id:
                 return created
         raise KeyError(request_id)
+
+    def seed_request(
+        self,
+        requester_email: str,
+        subject: str,
+        *,
+        status: str = "Open",
+        priority: str = "Medium",
+        updated_ago: float = 3600.0,
+    ) -> dict[str, Any]:
+        """A request filed in the portal (not through the bot), last changed `updated_ago`
+        seconds ago; searches, reads and PATCHes see it like any other."""
+        changed = int((time.time() - updated_ago) * 1000)
+        seeded = {
+            "id": next(self._ids),
+            "name": f"INC-{next(self._numbers)}",
+            "subject": subject,
+            "statusName": status,
+            "priorityName": priority,
+            "requesterEmail": requester_email,
+            "requesterName": requester_email.split("@")[0].title(),
+            "createdTime": changed,
+            "updatedTime": changed,
+        }
+        self.created.append(seeded)
+        return seeded
 
     def set_status(
         self,
@@ -509,7 +538,12 @@ class FakeServiceOps:
             return web.json_response(_error("401", "Session has timed out."), status=401)
         offset = int(request.query.get("offset", 0))
         size = int(request.query.get("size", 25))
-        found = [item for item in self.created if _matches(item, request[_CALL].json)]
+        body = request[_CALL].json
+        unknown = _unknown_keys(body)
+        if unknown and self.strict_search_keys:
+            message = f"Invalid qualification key {unknown[0]}."
+            return web.json_response(_error("400", message), status=400)
+        found = [item for item in self.created if _matches(item, body)]
         return web.json_response(
             {"objectList": found[offset : offset + size], "totalCount": len(found)}
         )
@@ -643,6 +677,16 @@ def _kind_of(request: web.Request) -> str:
     return "create" if request.method == "POST" else "get"
 
 
+SEARCH_KEYS = ("subject", "requesterEmail", "name")
+"""The `request.<key>` qualification keys the fake applies."""
+
+
+def _unknown_keys(body: Any) -> list[str]:
+    quals = (body or {}).get("qualDetails", {}).get("quals", []) if isinstance(body, dict) else []
+    keys = [str(qual.get("leftOperand", {}).get("key", "")) for qual in quals]
+    return [key for key in keys if key.removeprefix("request.") not in SEARCH_KEYS]
+
+
 def _matches(item: dict[str, Any], body: Any) -> bool:
     """Supports `equal`/`contains` quals on `request.subject`, `request.requesterEmail` and
     `request.name`; like a lenient server, all ignore case."""
@@ -650,7 +694,7 @@ def _matches(item: dict[str, Any], body: Any) -> bool:
     for qual in quals:
         key = qual.get("leftOperand", {}).get("key", "").removeprefix("request.")
         value = qual.get("rightOperand", {}).get("value", {}).get("value")
-        if key not in ("subject", "requesterEmail", "name") or not isinstance(value, str):
+        if key not in SEARCH_KEYS or not isinstance(value, str):
             continue
         actual = str(item.get(key, ""))
         if qual.get("operator") == "equal" and actual.lower() != value.lower():

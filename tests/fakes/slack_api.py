@@ -425,6 +425,20 @@ def check_view(view: Any, pointer: str = "/view") -> list[str]:
     return errors
 
 
+def check_home_view(view: Any, pointer: str = "/view") -> list[str]:
+    """Home tab limits (https://docs.slack.dev/surfaces/app-home): type `home`, ≤ 100 blocks."""
+    if not isinstance(view, dict):
+        return [_err("must provide an object", pointer)]
+    if view.get("type") != "home":
+        return [_err("must be 'home'", pointer + "/type")]
+    blocks = view.get("blocks")
+    if blocks is None:
+        return [_err("must provide blocks", pointer + "/blocks")]
+    errors = check_blocks(blocks, pointer + "/blocks", 100)
+    errors += _check_max(view.get("private_metadata"), 3000, pointer + "/private_metadata")
+    return errors
+
+
 def check_message(args: JSON) -> None:
     """`chat.*` message rules: `no_text`, `msg_too_long`, `invalid_blocks` (≤ 50 blocks)."""
     text = args.get("text")
@@ -487,6 +501,8 @@ class FakeSlack:
         self.written: list[JSON] = []
         """Messages people wrote (`write`), each with its `channel`: what the history
         methods return besides the bot's own."""
+        self.home_views: dict[str, JSON] = {}
+        """The Home tab last published for each user (`views.publish`)."""
         self.response_urls: dict[str, ResponseUrl] = {}
         self.connections_opened = 0
         """New TCP connections accepted by the server (to measure connection reuse)."""
@@ -938,6 +954,22 @@ class FakeSlack:
         )
         return {"view": stored}
 
+    def _views_publish(self, args: JSON) -> JSON:
+        """`views.publish`: a user's Home tab (a known user; a valid `home` view)."""
+        user_id = str(args.get("user_id", ""))
+        if user_id not in self.users:
+            raise SlackError("user_not_found")
+        view = args.get("view")
+        errors = check_home_view(view)
+        if errors:
+            raise SlackError("invalid_arguments", messages=errors)
+        assert isinstance(view, dict)
+        self._ids += 1
+        stored = {"id": f"VH{self._ids:08d}", "team_id": self.team_id, **view}
+        stored["state"] = {"values": {}}
+        self.home_views[user_id] = stored
+        return {"view": stored}
+
     # ---------------------------------------------------------------- conversations / chat
 
     def _resolve_channel(self, channel_id: str) -> str:
@@ -1131,6 +1163,7 @@ class FakeSlack:
         "views.open": _views_open,
         "views.push": _views_push,
         "views.update": _views_update,
+        "views.publish": _views_publish,
         "chat.postMessage": _chat_post_message,
         "chat.postEphemeral": _chat_post_ephemeral,
         "chat.update": _chat_update,

@@ -25,6 +25,7 @@ from bot.slack.listeners import (
     actions,
     commands,
     events,
+    my_requests,
     options,
     reactions,
     shortcuts,
@@ -246,6 +247,10 @@ async def test_manifest_bot_events_have_listeners(bot: BotApp) -> None:
                 item={"type": "message", "channel": "C1", "ts": "1.2"},
             ),
             reactions.handle_reaction_added,
+        ),
+        "app_home_opened": (
+            event("app_home_opened", user="U1", tab="home"),
+            my_requests.handle_home_opened,
         ),
     }
     declared = MANIFEST["settings"]["event_subscriptions"]["bot_events"]

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.listeners import actions, commands, events, options, reactions, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    my_requests,
+    options,
+    reactions,
+    shortcuts,
+    views,
+)
 
 
 def register_all(app: AsyncApp) -> None:
     """Attach every listener to `app` (the identifiers live in `bot.slack.ids`)."""
-    for surface in (commands, shortcuts, events, reactions, actions, views, options):
+    for surface in (commands, shortcuts, events, reactions, actions, views, options, my_requests):
         surface.register(app)

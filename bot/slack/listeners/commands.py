@@ -1,10 +1,13 @@
-"""`/ticket [summary]`: open the modal at once, subject prefilled from the text."""
+"""`/ticket [summary]`: open the modal at once, subject prefilled from the text.
+
+`/ticket list`, `/ticket INC-12` and `/ticket help` are answered privately instead
+(`listeners.my_requests`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.drafts import PendingTicket
@@ -14,14 +17,23 @@ from bot.slack import ids, origin
 from bot.slack.acks import acks_first
 from bot.slack.deps import deps_of
 from bot.slack.forms import open_form
+from bot.slack.listeners.my_requests import answer_command, subcommand
 from bot.slack.mrkdwn import first_line, to_plain
 
 
 @acks_first
 async def handle_ticket_command(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: Any
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: Any,
 ) -> None:
     raw = body.get("text") or ""  # Slack markup; first_line reads it once
+    what = subcommand(to_plain(raw))
+    if what is not None:  # `list`, `help`, `INC-12`: answered privately
+        await answer_command(what, body, respond, deps_of(context))
+        return
     text = clean(to_plain(raw))
     subject = first_line(raw, 250)
     rest = text.strip()
