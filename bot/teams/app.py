@@ -208,6 +208,7 @@ async def create_teams_app(
         directory=directory,
         messenger=messenger,
         follower=core.follower,
+        my_requests=core.my_requests(directory),
         answer_within=answer_within,
     )
     verifier = ActivityVerifier(

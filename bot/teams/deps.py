@@ -11,6 +11,7 @@ from bot.core.drafts import PendingTicket, StateStore
 from bot.core.filing import Filing
 from bot.core.follow import Follower
 from bot.core.inflight import InFlight
+from bot.core.my_requests import MyRequests
 from bot.core.tickets import TicketService
 from bot.teams.connector import BotConnector
 from bot.teams.directory import TeamsDirectory
@@ -33,6 +34,8 @@ class TeamsDeps:
     messenger: TeamsMessenger
     follower: Follower
     """Keeps filed tickets and their threads in step (status changes, replies)."""
+    my_requests: MyRequests | None = None
+    """The person's own requests ("my tickets", "INC-12" in the 1:1 chat)."""
     answer_within: float = 3.5
     """Seconds an invoke waits for filing before it answers "Creating…" (Teams allows 5)."""
     background: set[asyncio.Task[object]] = field(default_factory=set)

@@ -25,6 +25,13 @@ FIXED: Final = "ticket_fixed"
 """"Yes, close it" under a resolved ticket's status (`Action.Execute` verb)."""
 REOPEN: Final = "ticket_reopen"
 """"No, reopen" under a resolved ticket's status (`Action.Execute` verb)."""
+MY_COMMENT: Final = "my_request_comment"
+""""Send" under a row's comment box in "My requests" (`Action.Execute` verb)."""
+MY_CLOSE: Final = "my_request_close"
+""""Yes, close it" under a row of "My requests" (`Action.Execute` verb)."""
+MY_MORE: Final = "my_requests_more"
+""""Show more" / "Back to the start" / "Retry" under "My requests" (`Action.Execute`
+verb; `offset` in its data)."""
 REQUEST: Final = "request"
 """Key of a ServiceOps request id in a button's data."""
 

@@ -108,6 +108,8 @@ def help_card() -> Json:
             "- On any message, choose **⋯ > More actions > Create ticket**.",
             "- Send me a message in a 1:1 chat, describing the problem.",
             "- Mention me in a channel, and I'll offer a ticket for that conversation.",
+            "- Write **my tickets** to me to see your requests (comment on or close them "
+            "there), or a number such as **INC-12** for one of them.",
         ]
     )
     body = [

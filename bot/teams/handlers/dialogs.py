@@ -39,6 +39,7 @@ from bot.teams.cards.messages import (
 from bot.teams.deps import TeamsDeps
 from bot.teams.dialog_ui import DialogUI
 from bot.teams.files import files_of
+from bot.teams.handlers import my_requests
 
 log = logging.getLogger("bot.teams.dialogs")
 
@@ -188,6 +189,12 @@ async def retry_card(deps: TeamsDeps, activity: Activity) -> Json:
 async def card_action(deps: TeamsDeps, activity: Activity) -> Json:
     """adaptiveCard/action: "Try again" on a failure message; the card replaces it."""
     action = (activity.get("value") or {}).get("action") or {}
+    verb = action.get("verb")
+    if verb in (ids.MY_MORE, ids.MY_CLOSE, ids.MY_COMMENT):
+        data = action.get("data")
+        return await my_requests.card_action(
+            deps, activity, verb, data if isinstance(data, dict) else {}
+        )
     if action.get("verb") in (ids.FIXED, ids.REOPEN):
         return await _confirm(deps, activity, action, fixed=action.get("verb") == ids.FIXED)
     if action.get("verb") != ids.RETRY:

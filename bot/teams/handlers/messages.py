@@ -2,7 +2,8 @@
 
 The card quotes what the person wrote and has a "Create ticket" button that opens the
 prefilled form in a dialog (the number then lands in that chat or thread). `help` explains
-what the bot does. Teams redelivers an activity it thinks failed: each activity id is
+what the bot does; "my tickets" and "INC-12" in the 1:1 chat show the person's requests
+(`handlers.my_requests`). Teams redelivers an activity it thinks failed: each activity id is
 handled once, whatever replica receives it.
 """
 
@@ -19,6 +20,7 @@ from bot.teams import payloads
 from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
 from bot.teams.deps import TeamsDeps
 from bot.teams.files import files_of
+from bot.teams.handlers import my_requests
 from bot.teams.messenger import in_thread
 
 log = logging.getLogger("bot.teams.messages")
@@ -44,6 +46,8 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
         return  # a reply in a ticket's thread: the request has it
     if origin.entry != "dm" and not payloads.mentions(activity, bot_id):
         return  # with ChannelMessage.Read.Group Teams sends every message: answer mentions only
+    if await my_requests.answer_message(deps, origin, text):
+        return  # "my tickets" or "INC-12" in the 1:1 chat
     if text.lower().strip(" !.") in HELP_WORDS:
         await _reply(deps, origin, card_message(help_card(), summary="What I can do"))
         return
