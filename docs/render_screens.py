@@ -18,6 +18,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from bot.config import ChannelDefaults, FormConfig
 from bot.core.delivery import destination, form_notice
 from bot.core.drafts import PendingTicket
 from bot.core.model import FiledTicket, Origin, TicketDraft
+from bot.core.my_requests import Entry, RequestDetail, RequestRow, RequestsPage, Unavailable
 from bot.serviceops import ServiceUnavailableError
+from bot.slack.blocks.my_requests import comment_modal, detail_message, home_view
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt, build_ticket_offer
 from bot.slack.blocks.results import (
     build_already_filed,
@@ -94,6 +97,31 @@ TICKET = FiledTicket(
     url="https://desk.example.com/t/request/view/12",
 )
 PENDING = PendingTicket(origin=SHORTCUT_ORIGIN, draft=DRAFT, attempt_id="attempt-example")
+
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+"""The moment the "My requests" screens are drawn at ("updated 2 h ago")."""
+
+
+def _row(number: int, subject: str, status: str, priority: str, hours_ago: float) -> RequestRow:
+    updated = NOW - timedelta(hours=hours_ago)
+    return RequestRow(
+        id=number + 100,
+        number=f"INC-{number}",
+        subject=subject,
+        status=status,
+        priority=priority,
+        updated_ms=int(updated.timestamp() * 1000),
+        url=f"https://desk.example.com/t/request/view/{number + 100}",
+        closed=status == "Closed",
+    )
+
+
+MY_ROWS = [
+    _row(12, DRAFT.subject, "In Progress", "High", 2),
+    _row(9, "New starter needs a laptop", "Open", "Medium", 26),
+    _row(4, "Printer on floor 3 is jammed", "Closed", "Low", 24 * 6),
+]
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,42 @@ SCREENS = [
             channel_defaults=OPTIONAL_FORM.defaults_for(CHANNEL),
             notice=form_notice(destination(SHORTCUT_ORIGIN)),
         ),
+    ),
+    Screen(
+        "My requests on the Home tab",
+        "The bot's Home tab: open requests first, then those closed in the last 30 days. "
+        "*Close* asks for confirmation first; long lists get *Show more*.",
+        lambda: home_view(RequestsPage(MY_ROWS, 0, 3, capped=False), now=NOW),
+    ),
+    Screen(
+        "My requests when ServiceOps is down",
+        "Never a blank tab: what happened, and *Retry*.",
+        lambda: home_view(
+            Unavailable("The service desk isn't answering just now."),
+            now=NOW,
+        ),
+    ),
+    Screen(
+        "/ticket INC-12",
+        "One request, only to the person who asked: status, who handles it, the last replies.",
+        lambda: detail_message(
+            RequestDetail(
+                row=MY_ROWS[0],
+                handled_by="Sam Lee",
+                entries=[
+                    Entry(
+                        "Sam Lee", NOW - timedelta(hours=3), "Can you try the new profile?", True
+                    ),
+                    Entry("Dana Reyes", NOW - timedelta(hours=2), "Still drops, sadly.", False),
+                ],
+            ),
+            now=NOW,
+        ),
+    ),
+    Screen(
+        "Add comment",
+        "From *Add comment* on a request; what is sent becomes the requester's reply.",
+        lambda: comment_modal(112, "INC-12", home=True),
     ),
 ]
 
@@ -282,6 +346,8 @@ def block_lines(block: Json, width: int) -> list[str]:
         return wrap("  ".join(element_lines(e, width)[0] for e in block["elements"]), width)
     if kind == "divider":
         return ["─" * width]
+    if kind == "header":
+        return wrap(plain(block["text"]).upper(), width)
     if kind == "input":
         label = plain(block["label"]) + ("" if block.get("optional") else " *")
         inner = element_lines(block["element"], width - LABEL_WIDTH)
@@ -314,6 +380,8 @@ def render(payload: Json) -> str:
         buttons = [payload.get("close"), payload.get("submit")]
         footer = "  ".join(f"[ {plain(button)} ]" for button in buttons if button)
         return box(plain(payload["title"]), lines, footer)
+    if payload.get("type") == "home":
+        return box("Home tab", lines)
     drawn = box("message", lines)
     return drawn + "\n" + "\n".join(wrap(f"notification text: {mrkdwn(payload['text'])}", WIDTH))
 

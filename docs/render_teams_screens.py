@@ -24,6 +24,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,6 +34,7 @@ from bot.config import FormConfig
 from bot.core.delivery import Delivery, Privately
 from bot.core.drafts import PendingTicket
 from bot.core.model import FiledTicket, Origin
+from bot.core.my_requests import RequestRow, RequestsPage
 from bot.core.ports import (
     AlreadyFiled,
     Failure,
@@ -46,6 +48,7 @@ from bot.serviceops import ServiceUnavailableError
 from bot.teams.cards import CONTENT_TYPE
 from bot.teams.cards.form import dialog, form_card
 from bot.teams.cards.messages import card_message, help_card, prompt_card
+from bot.teams.cards.my_requests import list_card, row_actions
 from bot.teams.deps import TeamsDeps
 from bot.teams.handlers.dialogs import in_dialog, outcome_card, title_of, where_notice
 from bot.teams.messenger import render as render_notice
@@ -163,6 +166,30 @@ def outcome_dialog(outcome: Outcome | None) -> Json:
     return dialog(card, title=title_of(outcome), height="small")
 
 
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+"""The moment the "My requests" screens are drawn at ("updated 2 h ago")."""
+
+
+def _row(number: int, subject: str, status: str, priority: str, hours_ago: float) -> RequestRow:
+    updated = NOW - timedelta(hours=hours_ago)
+    return RequestRow(
+        id=number + 100,
+        number=f"INC-{number}",
+        subject=subject,
+        status=status,
+        priority=priority,
+        updated_ms=int(updated.timestamp() * 1000),
+        url=f"https://desk.example.com/t/request/view/{number + 100}",
+        closed=status == "Closed",
+    )
+
+
+MY_ROWS = [
+    _row(12, "VPN drops every 5 minutes", "In Progress", "High", 2),
+    _row(4, "Printer on floor 3 is jammed", "Closed", "Low", 24 * 6),
+]
+
+
 @dataclass(frozen=True)
 class Screen:
     title: str
@@ -250,6 +277,21 @@ SCREENS = [
         "else's e-mail address; in a 1:1 chat only the field.",
         ticket_form_with_optional_fields,
     ),
+    Screen(
+        "My requests",
+        'The answer to "my tickets" in the 1:1 chat: open requests first, then those closed '
+        "in the last 30 days. *Show more* pages through long lists.",
+        lambda: card_message(
+            list_card(RequestsPage(MY_ROWS, 0, 2, capped=False), new_ticket_state=STATE, now=NOW)
+        ),
+    ),
+    Screen(
+        "Add comment, unfolded",
+        "Under a request once *Add comment* is pressed; *Send* adds the text as the "
+        "requester's reply and the card is shown again, refreshed. *Close* unfolds the same "
+        "way into a confirmation.",
+        lambda: row_actions(MY_ROWS[0])[0]["card"],
+    ),
 ]
 
 INTRO = """\
@@ -264,7 +306,8 @@ Notation: a field's label is on the line above its input, `*` after a label mark
 field; `[value]` is a text input, `(placeholder)` the grey hint of an empty one, `[value ▾]` a
 drop-down with its choices listed under it. `[ Label ]` is a button that sends the card (in a
 dialog: submits it), `[ Label ]↗` one that opens a dialog (task/fetch), and `[ Label ]↻` one
-whose answer replaces the card (`Action.Execute`). `│` before text marks a shaded box (a
+whose answer replaces the card (`Action.Execute`), `[ Label ]▾` one that unfolds more of the
+card under it (`Action.ShowCard`). `│` before text marks a shaded box (a
 quote), indented text is grey, `**bold**` is bold, `label (url)` a link and `@Name` a
 mention. `✕` is the dialog's own close button (Teams draws it, not the card). Emoji are shown
 by name (`:ticket:`).
@@ -395,6 +438,8 @@ def action_label(action: Json) -> str:
     teams = data.get("msteams") if isinstance(data, dict) else None
     if kind == "Action.Execute":
         return label + "↻"
+    if kind == "Action.ShowCard":
+        return label + "▾"
     if kind == "Action.Submit" and isinstance(teams, dict) and teams.get("type") == "task/fetch":
         return label + "↗"
     if kind == "Action.OpenUrl":
@@ -459,6 +504,8 @@ def element_lines(element: Json, width: int) -> list[str]:
         return inner
     if str(kind).startswith("Input."):
         return input_lines(element, width)
+    if kind == "ActionSet":
+        return wrap("  ".join(action_label(action) for action in element["actions"]), width)
     return [f"({kind})"]
 
 

@@ -68,7 +68,7 @@ NUMBER = re.compile(r"^[A-Za-z]{1,10}-\d{1,12}$")
 """A request's display number, as people type it (`INC-12`, `sr-7`)."""
 
 NOT_YOURS = "Only the requester can do that."
-UNAVAILABLE = "I can't load your requests right now: the service desk isn't answering."
+UNAVAILABLE = "The service desk isn't answering just now."
 
 
 # --------------------------------------------------------------------------- results

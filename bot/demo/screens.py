@@ -112,6 +112,8 @@ def _block(draw: _Drawing, block: Json, width: int) -> list[str]:
         return _wrap("  ".join(_element(draw, e, width)[0] for e in block["elements"]), width)
     if kind == "divider":
         return ["─" * width]
+    if kind == "header":
+        return _wrap(draw.plain(block["text"]).upper(), width)
     if kind == "input":
         label = draw.plain(block["label"]) + ("" if block.get("optional") else " *")
         value = draw.typed.get(str(block.get("block_id")))
@@ -135,7 +137,7 @@ def _box(title: str, lines: list[str], footer: str = "") -> str:
 def render(
     payload: Json, typed: dict[str, str] | None = None, *, names: dict[str, str] | None = None
 ) -> str:
-    """A modal view or a message (`{"text", "blocks"}`) as a text mock-up; `typed` shows
+    """A modal view, a Home tab or a message (`{"text", "blocks"}`) as a text mock-up; `typed` shows
     what a person typed or picked in the form's inputs (by block id) instead of the view's
     initial values; `names` spells out mentions (`{"@U0ADA": "@Ada Lovelace"}`)."""
     draw = _Drawing(typed or {}, names or {})
@@ -148,6 +150,8 @@ def render(
         buttons = [payload.get("close"), payload.get("submit")]
         footer = "  ".join(f"[ {draw.plain(button)} ]" for button in buttons if button)
         return _box(draw.plain(payload.get("title")), lines, footer)
+    if payload.get("type") == "home":
+        return _box("Home tab", lines)
     drawn = _box("message", lines)
     text = mrkdwn(str(payload.get("text") or ""), names)
     return drawn + "\n" + "\n".join(_wrap(f"notification text: {text}", WIDTH))

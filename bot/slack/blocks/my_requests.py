@@ -226,11 +226,13 @@ def comment_modal(
         {
             "type": "input",
             "block_id": ids.COMMENT_BLOCK,
-            "label": plain(f"Your comment on {truncate(number, 40)}"),
+            "label": plain("Comment"),
             "element": element,
         }
     )
-    blocks.append(context("The service desk sees it as your reply on the ticket."))
+    blocks.append(
+        context(f"On {escape(truncate(number, 40))}: the service desk sees it as your reply.")
+    )
     return {
         "type": "modal",
         "callback_id": ids.COMMENT_CALLBACK,
