@@ -93,7 +93,12 @@ def _paging(page: RequestsPage) -> list[Json]:
     return blocks
 
 
-def _empty_text() -> str:
+def _empty_text(capped: bool = False) -> str:
+    if capped:
+        return (
+            "None of the most recent requests in the service desk are yours; older ones are "
+            "in the service desk portal."
+        )
     return "You have no open requests, and none closed in the last 30 days."
 
 
@@ -127,7 +132,7 @@ def home_view(
     blocks.append(_top_buttons("Refresh"))
     blocks.append({"type": "divider"})
     if not page.rows:
-        blocks.append(section(_empty_text()))
+        blocks.append(section(_empty_text(page.capped)))
     else:
         blocks += row_blocks(page.rows, now)
         blocks += _paging(page)
@@ -150,7 +155,8 @@ def list_message(page: RequestsPage | Unavailable, *, now: datetime | None = Non
     if isinstance(page, Unavailable):
         return unavailable_message(page)
     if not page.rows:
-        return {"text": _empty_text(), "blocks": [section(_empty_text())]}
+        empty = _empty_text(page.capped)
+        return {"text": empty, "blocks": [section(empty)]}
     blocks = [section("*Your requests*"), *row_blocks(page.rows, now), *_paging(page)]
     return {"text": f"Your requests ({page.total})", "blocks": blocks}
 

@@ -119,7 +119,13 @@ def list_card(
         retry = [_execute("Retry", ids.MY_MORE, {"offset": 0}, primary=True)]
         return card(body, [*(retry if page.retryable else []), new_ticket])
     if not page.rows:
-        body.append(text_block("You have no open requests, and none closed in the last 30 days."))
+        empty = "You have no open requests, and none closed in the last 30 days."
+        if page.capped:
+            empty = (
+                "None of the most recent requests in the service desk are yours; older ones "
+                "are in the service desk portal."
+            )
+        body.append(text_block(empty))
         return card(body, [new_ticket])
     body += [_row(row, now) for row in page.rows]
     shown = f"Showing {page.offset + 1}–{page.offset + len(page.rows)} of {page.total}"
