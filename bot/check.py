@@ -35,7 +35,14 @@ from bot.config import (
     proxy_for,
 )
 from bot.server import StartupError
-from bot.serviceops import AuthenticationError, ServiceOpsError
+from bot.serviceops import (
+    AuthenticationError,
+    RequestRejectedError,
+    ServiceOpsClient,
+    ServiceOpsError,
+    qual_details,
+    requester_equals,
+)
 from bot.slack.api_errors import slack_error
 from bot.slack.socket_mode import verify_app_token
 from bot.teams.auth import SigningKeys, Unauthorized
@@ -462,6 +469,7 @@ async def _serviceops_checks(settings: Settings) -> list[Check]:
     try:
         await client.check_auth()
         checks.append(Check(True, what))
+        checks.append(await _my_requests_search_check(client, settings))
     except AuthenticationError as exc:
         checks.append(
             Check(
@@ -503,6 +511,59 @@ async def _upload_check(settings: Settings) -> Check:
     finally:
         await client.aclose()
     return Check(True, f"{what} works: refFileName {ref}")
+
+
+async def _my_requests_search_check(client: ServiceOpsClient, settings: Settings) -> Check:
+    """How "My requests" will find people's requests on this server: the requester of one
+    request is searched for with `SERVICEOPS_REQUESTER_KEY`, and the answer tells whether the
+    server applies the key, refuses it, ignores it or matches nothing with it."""
+    desk = settings.serviceops
+    key, method = desk.requester_key, desk.my_requests_search
+    what = "ServiceOps search for My requests"
+    if method == "filtered":
+        return Check(
+            True,
+            f"{what}: filtering the {desk.my_requests_limit} most recent requests "
+            "(SERVICEOPS_MY_REQUESTS_SEARCH=filtered)",
+        )
+    try:
+        sample = await client.search_requests(size=1)
+        email = next((r.requester_email for r in sample.items if r.requester_email), None)
+        if email is None:
+            return Check(True, f"{what}: not tried (no request with a requester to look for)")
+        found = await client.search_requests(
+            qual_details(requester_equals(email, key=key)), size=25
+        )
+    except RequestRejectedError as exc:
+        return _search_fallback(what, method, key, f"ServiceOps refused the key ({exc.status})")
+    except ServiceOpsError as exc:
+        return Check(False, what, exc.user_message)
+    if any((r.requester_email or "").lower() != email.lower() for r in found.items):
+        return _search_fallback(what, method, key, "ServiceOps ignored the key")
+    if not found.items:
+        return Check(
+            False,
+            f"{what}: {key} matches nothing",
+            "A request's own requester was not found with SERVICEOPS_REQUESTER_KEY, so lists "
+            "would be empty: set the key your server uses, or SERVICEOPS_MY_REQUESTS_SEARCH="
+            "filtered.",
+        )
+    return Check(True, f"{what}: qualified on {key} (ServiceOps applies it)")
+
+
+def _search_fallback(what: str, method: str, key: str, why: str) -> Check:
+    if method == "auto":
+        return Check(
+            True,
+            f"{what}: {why} ({key}); the bot filters the most recent requests instead "
+            "(SERVICEOPS_MY_REQUESTS_SEARCH=auto)",
+        )
+    return Check(
+        False,
+        f"{what}: {why} ({key})",
+        "Set SERVICEOPS_REQUESTER_KEY to the key your server uses, or "
+        "SERVICEOPS_MY_REQUESTS_SEARCH to auto or filtered.",
+    )
 
 
 async def _serviceops_connection(settings: Settings) -> list[Check]:
