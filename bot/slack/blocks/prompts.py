@@ -89,6 +89,8 @@ def build_help_message() -> Json:
             "• On any message, open the *⋮* menu and choose *Create ticket*.",
             "• Send me a direct message describing the problem.",
             "• Mention me in a thread, and I'll offer a ticket for that conversation.",
+            f"• `{ids.COMMAND} list` (or my *Home* tab) shows your requests; "
+            f"`{ids.COMMAND} INC-12` shows one of them.",
         ]
     )
     intro = "I turn conversations into ServiceOps tickets, without leaving Slack."
