@@ -36,6 +36,7 @@ from bot.teams.cards.form import dialog_message
 from bot.teams.connector import LIMITS, BotConnector, ConnectorError
 from bot.teams.deps import TeamsDeps
 from bot.teams.directory import TeamsDirectory
+from bot.teams.files import TIMEOUT as FILES_TIMEOUT
 from bot.teams.files import TeamsFiles
 from bot.teams.handlers import dialogs, messages
 from bot.teams.messenger import TeamsMessenger
@@ -63,6 +64,9 @@ class TeamsApp:
     core: Core
     _http: httpx2.AsyncClient
     _owns_core: bool
+    _files_http: httpx2.AsyncClient | None = None
+    """Downloads of chat files: a pool of their own, so a slow 20 MB file never holds a
+    connection Bot Connector calls are waiting for."""
 
     async def warm_up(self) -> None:
         """Read the signing keys and get the bot's token before taking traffic (a failure
@@ -102,6 +106,8 @@ class TeamsApp:
         for task in list(self.deps.background):
             await asyncio.wait([task], timeout=1)
         await self._http.aclose()
+        if self._files_http is not None:
+            await self._files_http.aclose()
         if self._owns_core:
             await self.core.aclose()
 
@@ -192,6 +198,7 @@ async def create_teams_app(
     _warn_if_plain_http(teams.login_url, "TEAMS_LOGIN_URL")
     _warn_if_plain_http(teams.openid_metadata_url, "TEAMS_OPENID_METADATA_URL")
     connector = BotConnector(teams, http, core.cache)
+    files_http = httpx2.AsyncClient(timeout=FILES_TIMEOUT)
     directory = TeamsDirectory(connector, core.cache)
     messenger = TeamsMessenger(connector)
     deps = TeamsDeps(
@@ -201,7 +208,7 @@ async def create_teams_app(
             "teams",
             directory=directory,
             messenger=messenger,
-            files=TeamsFiles(http, connector),
+            files=TeamsFiles(files_http, connector),
         ),
         claims=core.claims,
         connector=connector,
@@ -216,7 +223,14 @@ async def create_teams_app(
         issuer=teams.token_issuer,
         keys=SigningKeys(teams.openid_metadata_url, http),
     )
-    return TeamsApp(deps=deps, verifier=verifier, core=core, _http=http, _owns_core=owns_core)
+    return TeamsApp(
+        deps=deps,
+        verifier=verifier,
+        core=core,
+        _http=http,
+        _owns_core=owns_core,
+        _files_http=files_http,
+    )
 
 
 def _parse(body: bytes) -> Activity | None:

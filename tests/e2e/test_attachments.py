@@ -4,6 +4,7 @@ listed in the ticket and told to the person, and never stops the ticket."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -210,3 +211,31 @@ async def test_try_again_after_a_failed_create_does_not_upload_again(app: Harnes
     assert [name for name, _, _ in uploaded(app, created)] == ["shot.png"]
     assert len(app.desk.uploads) == 1  # uploaded once, attached on the second create
     assert len(app.slack.file_host.downloads_of(shot["id"])) == 1
+
+
+async def test_logs_of_downloads_and_uploads_carry_no_token_and_no_file_address(
+    app: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the bot itself logs (before any redaction of known secrets) while it downloads,
+    uploads and fails to upload: file ids and sizes, never the token or a file's URL."""
+    caplog.set_level(logging.DEBUG, logger="bot")
+    ok = app.slack.add_file("ok.png", size=3000, mimetype="image/png", redirect=True)
+    missing = app.slack.add_file("gone.txt", size=10)
+    app.slack.file_host.files.pop(missing["id"])  # deleted meanwhile: Slack answers 404
+    message = sr.chat_message("two files", user=OTHER_USER, files=[ok, missing])
+    app.desk.fail_next("upload", 500)
+
+    created = await shortcut_and_submit(app, message)
+
+    assert "gone.txt (it could not be read from the chat)" in created["description"]
+    assert "ok.png (the service desk did not accept it)" in created["description"]
+    logged = "\n".join(
+        f"{record.getMessage()} {record.__dict__}"
+        for record in caplog.records
+        if record.name.startswith("bot")
+    )
+    assert "file_not_read" in logged
+    assert "file_not_uploaded" in logged
+    assert app.slack.bot_token not in logged
+    for file in (ok, missing):
+        assert file["url_private_download"] not in logged

@@ -4,7 +4,10 @@ channel, which only Microsoft Graph could read, are linked in the ticket instead
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from bot.core.model import ChatFile
 from bot.teams import ids
@@ -41,7 +44,10 @@ async def file_from_chat(bot: TeamsHarness, attachments: list[dict[str, Any]]) -
     return created
 
 
-async def test_a_sent_file_and_a_pasted_image_are_attached(bot: TeamsHarness) -> None:
+async def test_a_sent_file_and_a_pasted_image_are_attached(
+    bot: TeamsHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
     sent = bot.teams.sent_file("crash.log", size=2 * MB + 3)
     image = bot.teams.pasted_image(size=40_000)
 
@@ -59,6 +65,12 @@ async def test_a_sent_file_and_a_pasted_image_are_attached(bot: TeamsHarness) ->
     assert image_download.authorization is not None
     assert image_download.authorization.startswith("Bearer ")
     assert image_download.status == 200
+    logged = "\n".join(
+        f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot")
+    )
+    assert "file_uploaded" in logged
+    assert sent["content"]["downloadUrl"] not in logged  # a pre-authorized link is a secret
+    assert image_download.authorization.removeprefix("Bearer ") not in logged
 
 
 async def test_a_file_over_the_limit_is_listed_and_the_person_told(bot: TeamsHarness) -> None:
