@@ -277,3 +277,31 @@ async def test_a_refused_requester_key_falls_back_to_filtering(app: Harness) -> 
     assert rows_of(view) == [mine["name"]]
     searches = app.desk.calls_of("search")
     assert [bool(call.json) for call in searches] == [True, False]  # qualified, then not
+
+
+async def test_show_more_under_ticket_list_replaces_the_private_list(app: Harness) -> None:
+    for number in range(15):
+        app.desk.seed_request(USER_EMAIL, f"Request {number}", updated_ago=60 * (number + 1))
+    await app.command("list")
+    [first] = await app.slack.wait_for("response_url", where=lambda c: c.ok)
+    listed = first.args
+    more = button_value(listed["blocks"], "my_requests_more")
+    assert more == "10"
+
+    response_url = app.slack.response_url()
+    await app.send(
+        sr.block_action(
+            "my_requests_more",
+            more,
+            user_id=USER,
+            trigger_id=app.slack.new_trigger_id(),
+            container={"type": "message", "message_ts": "1.2", "is_ephemeral": True},
+            response_url=response_url,
+        )
+    )
+    posts = await app.slack.wait_for("response_url", count=2, where=lambda c: c.ok)
+
+    second = posts[-1].args
+    assert second["replace_original"] is True
+    assert "Showing 11–15 of 15" in text_of(second)
+    assert len(app.desk.calls_of("search")) == 1  # the cached list

@@ -8,7 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.teams import ids
-from tests.e2e.teams.harness import ADA_EMAIL, GRACE_EMAIL, TeamsHarness, texts
+from tests.e2e.teams.harness import (
+    ADA_EMAIL,
+    GRACE_EMAIL,
+    TeamsHarness,
+    dialog_card,
+    inputs,
+    texts,
+)
 from tests.fakes import teams_requests as tr
 from tests.unit.teams.adaptive import check_card, check_message
 from tests.unit.teams.adaptive import texts as block_texts
@@ -156,3 +163,16 @@ async def test_my_tickets_in_a_channel_is_not_answered_with_the_list(bot: TeamsH
 
     assert "My requests" not in texts([c.card for c in bot.teams.posted() if c.card])
     assert bot.desk.calls_of("search") == []
+
+
+async def test_new_ticket_opens_the_form_whose_number_comes_to_this_chat(
+    bot: TeamsHarness,
+) -> None:
+    card = await ask(bot, "my tickets")
+    new_ticket = next(a for a in card["actions"] if a.get("title") == "New ticket")
+    assert new_ticket["data"]["msteams"] == {"type": "task/fetch"}
+
+    form = dialog_card(await bot.invoke(tr.task_fetch(new_ticket["data"], bot=bot.bot)))
+
+    assert "subject" in inputs(form)
+    assert "in this chat" in texts(form)
