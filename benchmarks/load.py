@@ -165,32 +165,40 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
-Waiter = Callable[[str, int], Awaitable[list[Any]]]
-"""`(method or kind, count)` -> every call of it so far, once there are at least `count`."""
+Follower = Callable[[int], Awaitable[list[Any]]]
+"""`seen` -> the calls the fake answered after the first `seen`, once there is one."""
 
 
 class Watcher:
     """Hands each person the calls of the bot (to the fake Slack or Teams) meant for them.
 
-    One `wait_for` per method follows everything the fake records; a person registers what
-    it expects (by trigger id, subject, view id or thread) before sending the request that
-    causes it. Thousands of per-person `wait_for`s would each rescan every call on every new
-    one, and the driver, not the bot, would become what the latencies measure.
+    One task follows every call the fake records, each looked at once; a person registers
+    what it expects (by method and trigger id, subject, view id or thread) before sending
+    the request that causes it. Per-person waits would each rescan every call on every new
+    one, and the driver, not the bot, would become what the figures measure (in a long run
+    most of all).
     """
 
-    def __init__(self, wait_for: Waiter, keys: dict[str, Callable[[Any], Any]]) -> None:
-        self._wait_for = wait_for
+    def __init__(
+        self,
+        new_calls: Follower,
+        method_of: Callable[[Any], str],
+        keys: dict[str, Callable[[Any], Any]],
+    ) -> None:
+        self._new_calls = new_calls
+        self._method_of = method_of
         self._keys = keys
         self._expected: dict[tuple[str, str], asyncio.Future[Any]] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._task: asyncio.Task[None] | None = None
 
     @classmethod
     def of_slack(cls, slack: FakeSlack) -> Watcher:
-        async def wait_for(method: str, count: int) -> list[Call]:
-            return await slack.wait_for(method, count=count, timeout=FOLLOW_TIMEOUT)
+        async def new_calls(seen: int) -> list[Call]:
+            return await slack.new_calls(seen, timeout=FOLLOW_TIMEOUT)
 
         return cls(
-            wait_for,
+            new_calls,
+            lambda c: str(c.method),
             {
                 "views.open": lambda c: c.args.get("trigger_id"),
                 "chat.postMessage": _announced_subject,
@@ -200,37 +208,38 @@ class Watcher:
 
     @classmethod
     def of_teams(cls, teams: FakeTeams) -> Watcher:
-        async def wait_for(kind: str, count: int) -> list[teams_api.Call]:
-            return await teams.wait_for(kind, count=count, timeout=FOLLOW_TIMEOUT)
+        async def new_calls(seen: int) -> list[teams_api.Call]:
+            return await teams.new_calls(seen, timeout=FOLLOW_TIMEOUT)
 
         # An announcement is a reply in the thread of the message the ticket was filed from.
-        return cls(wait_for, {"send": lambda c: c.thread_root})
+        return cls(new_calls, lambda c: str(c.kind), {"send": lambda c: c.thread_root})
 
-    def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._follow(method, key_of))
-            for method, key_of in self._keys.items()
-        ]
+    def start(self, seen: int = 0) -> None:
+        """Follow the calls after the first `seen`."""
+        self._task = asyncio.create_task(self._follow(seen))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
     def expect(self, method: str, key: str) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._expected[(method, key)] = future
         return future
 
-    async def _follow(self, method: str, key_of: Callable[[Any], Any]) -> None:
-        seen = 0
+    async def _follow(self, seen: int) -> None:
         while True:
-            calls = await self._wait_for(method, seen + 1)
-            for call in calls[seen:]:
+            calls = await self._new_calls(seen)
+            for call in calls:
+                method = self._method_of(call)
+                key_of = self._keys.get(method)
+                if key_of is None:
+                    continue
                 future = self._expected.pop((method, str(key_of(call))), None)
                 if future is not None and not future.done():
                     future.set_result(call)
-            seen = len(calls)
+            seen += len(calls)
 
 
 def _announced_subject(call: Call) -> str | None:
@@ -472,7 +481,7 @@ async def drive(
     `url` unless `send` is given."""
     send = send if send is not None else http_sender(http, url)
     watcher = Watcher.of_slack(slack)
-    watcher.start()
+    watcher.start(len(slack.calls))
     try:
         for round_no in range(first_round, first_round + rounds):
             await asyncio.gather(
@@ -599,7 +608,7 @@ async def drive_teams(
     first_round: int = 0,
 ) -> None:
     watcher = Watcher.of_teams(teams)
-    watcher.start()
+    watcher.start(len(teams.calls))
     try:
         for round_no in range(first_round, first_round + rounds):
             await asyncio.gather(

@@ -715,6 +715,14 @@ class FakeSlack:
             previous_view_id=old["previous_view_id"],
         )
 
+    async def new_calls(self, seen: int, *, timeout: float) -> list[Call]:
+        """The calls answered after the first `seen`, once there is one (for following every
+        call as it comes: unlike `wait_for`, nothing already seen is looked at again)."""
+        assert self._condition is not None, "FakeSlack is not started"
+        async with asyncio.timeout(timeout), self._condition:
+            await self._condition.wait_for(lambda: len(self.calls) > seen)
+        return self.calls[seen:]
+
     async def wait_for(
         self,
         method: str,

@@ -653,6 +653,14 @@ class FakeTeams:
         base, _ = tr.split_thread(conversation_id)
         return self.activities.get((base, activity_id))
 
+    async def new_calls(self, seen: int, *, timeout: float) -> list[Call]:
+        """The calls answered after the first `seen`, once there is one (for following every
+        call as it comes: unlike `wait_for`, nothing already seen is looked at again)."""
+        assert self._condition is not None, "FakeTeams is not started"
+        async with asyncio.timeout(timeout), self._condition:
+            await self._condition.wait_for(lambda: len(self.calls) > seen)
+        return self.calls[seen:]
+
     async def wait_for(
         self,
         kind: str,
