@@ -13,6 +13,8 @@ from typing import Any
 
 from aiocache import Cache
 from aiocache.serializers import JsonSerializer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 def build_cache(url: str = "memory://", *, namespace: str = "serviceops-bot") -> Any:
@@ -40,3 +42,11 @@ def build_cache(url: str = "memory://", *, namespace: str = "serviceops-bot") ->
             create_connection_timeout=5,
         )
     raise ValueError(f"unsupported cache URL scheme {parsed.scheme!r}")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the cache cannot be reached now (Redis stopped, restarting, cut off
+    by the network): the work needing it cannot be done now, and can be tried again later."""
+    return isinstance(
+        exc, RedisConnectionError | RedisTimeoutError | ConnectionError | TimeoutError
+    )

@@ -71,6 +71,22 @@ class TicketOffer:
     """The message's link, when known."""
 
 
+CANNOT_TAKE = (
+    "Sorry, I can't take requests right now: a part I need is down. "
+    "Please try again in a few minutes."
+)
+"""What `CannotTakeRequests` says, on every platform."""
+
+
+@dataclass(frozen=True)
+class CannotTakeRequests:
+    """The bot cannot take a request now (a part it needs is down): try again in a few
+    minutes (`CANNOT_TAKE`). `quote` gives back what the person wrote (plain text), so
+    nothing is lost."""
+
+    quote: str = ""
+
+
 @dataclass(frozen=True)
 class Text:
     """A plain sentence for the person (written by the bot, never by a person)."""
@@ -125,6 +141,7 @@ Notice = (
     | Failure
     | AlreadyFiled
     | TicketOffer
+    | CannotTakeRequests
     | Text
     | StatusChanged
     | DeskReply

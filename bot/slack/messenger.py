@@ -19,6 +19,7 @@ from bot.core.delivery import NOWHERE, Delivery, InConversation, InThread
 from bot.core.model import Origin
 from bot.core.ports import (
     AlreadyFiled,
+    CannotTakeRequests,
     DeskReply,
     Failure,
     FilesNotAttached,
@@ -32,7 +33,7 @@ from bot.core.ports import (
 from bot.core.text import escape
 from bot.slack.api_errors import count_error
 from bot.slack.blocks.follow import build_desk_reply, build_status_message
-from bot.slack.blocks.prompts import build_ticket_offer
+from bot.slack.blocks.prompts import build_cannot_take, build_ticket_offer
 from bot.slack.blocks.results import (
     build_already_filed,
     build_failure_message,
@@ -70,6 +71,8 @@ def render(notice: Notice) -> Message:
         return build_ticket_offer(
             quote=notice.quote, metadata=notice.token, message_link=notice.link
         )
+    if isinstance(notice, CannotTakeRequests):
+        return build_cannot_take(quote=notice.quote)
     if isinstance(notice, StatusChanged):
         return build_status_message(notice)
     if isinstance(notice, DeskReply):

@@ -14,7 +14,9 @@ from typing import Any
 from bot.core.delivery import NOWHERE, Delivery, InConversation, InThread
 from bot.core.model import Origin
 from bot.core.ports import (
+    CANNOT_TAKE,
     AlreadyFiled,
+    CannotTakeRequests,
     DeskReply,
     Failure,
     FilesNotAttached,
@@ -26,6 +28,7 @@ from bot.core.ports import (
     TicketOffer,
 )
 from bot.teams.cards.messages import (
+    MESSAGE_SHOWN,
     already_filed_card,
     announcement,
     card_message,
@@ -64,6 +67,10 @@ def render(notice: Notice) -> Activity:
     if isinstance(notice, TicketOffer):  # Teams sends bots no reactions: never asked so far
         card = prompt_card(notice.quote, state=notice.token)
         return card_message(card, summary="Want me to turn this into a ticket?")
+    if isinstance(notice, CannotTakeRequests):
+        said = f"\n\nWhat you wrote, so nothing is lost:\n{notice.quote}" if notice.quote else ""
+        text = message_text(CANNOT_TAKE + said, limit=MESSAGE_SHOWN)
+        return {"type": "message", "textFormat": "xml", "text": text}
     if isinstance(notice, StatusChanged):
         summary = f"{notice.link.number} is now {notice.status}"
         return card_message(status_card(notice), summary=summary)

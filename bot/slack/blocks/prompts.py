@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from bot.core import text
+from bot.core.ports import CANNOT_TAKE
 from bot.core.text import truncate_escaped
-from bot.slack import ids
+from bot.slack import ids, mrkdwn
 from bot.slack.blocks.kit import Json, actions, button, context, section
 from bot.slack.mrkdwn import first_line, link
 
 SUMMARY_SHOWN = 200
 """Characters of the person's message quoted back (before escaping)."""
+QUOTE_SHOWN = 1400
+"""Characters of a request the bot cannot take given back (escaped): with a `>` per line,
+they fit a section's 3,000 characters."""
 
 
 def build_intake_prompt(*, summary: str, metadata: str) -> Json:
@@ -63,6 +67,16 @@ def build_ticket_offer(*, quote: str, metadata: str, message_link: str | None = 
             ),
         ],
     }
+
+
+def build_cannot_take(*, quote: str) -> Json:
+    """The answer to a request the bot cannot take now: try again later, and what the person
+    wrote (plain text), quoted so nothing is lost."""
+    blocks = [section(f":warning: {CANNOT_TAKE}")]
+    kept = truncate_escaped(text.clean(quote).strip(), QUOTE_SHOWN)
+    if kept:
+        blocks.append(section("What you wrote, so nothing is lost:\n" + mrkdwn.quote(kept)))
+    return {"text": CANNOT_TAKE, "blocks": blocks}
 
 
 def build_mention_empty_prompt(*, metadata: str) -> Json:

@@ -2,20 +2,31 @@
 
 Slack retries an event delivery it thinks failed; each `event_id` is processed once, whatever
 replica receives it. Messages from bots, edits and other subtypes are ignored (no loops).
+
+Bolt acknowledges an event before its listener runs, so Slack never sends again one the bot
+could not handle. When the shared cache is unreachable (claims, drafts), a DM or a mention is
+answered at once, privately, with "try again in a few minutes" and what the person wrote
+(`answered_when_unavailable`). Not acknowledging instead would have Slack retry three times
+within about five minutes and then drop the message without a word; and in Socket Mode there
+is no HTTP answer to withhold. Replies in tickets' threads that cannot be added are logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.cache import unreachable
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
 from bot.core.links import ThreadKey
-from bot.core.model import ChatFile, Origin
+from bot.core.model import ChatFile, Entry, Origin
+from bot.core.ports import CannotTakeRequests
 from bot.core.text import clean
 from bot.slack import origin as origins
 from bot.slack.blocks.prompts import build_help_message, build_intake_prompt
@@ -62,6 +73,23 @@ async def handle_message(body: dict[str, Any], event: dict[str, Any], context: A
     direct = event.get("channel_type") == "im"
     if not direct and not in_thread:
         return  # a channel message outside any thread: nothing to follow
+    if direct:
+        where, quote = _where_written(event, team_id=body.get("team_id"))
+        async with answered_when_unavailable(deps, where, quote):
+            await _handle_message(deps, body, event, context, direct=True, in_thread=in_thread)
+    else:
+        await _handle_message(deps, body, event, context, direct=False, in_thread=True)
+
+
+async def _handle_message(
+    deps: Deps,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    context: Any,
+    *,
+    direct: bool,
+    in_thread: bool,
+) -> None:
     if not await first_delivery(deps, body):
         return
     raw = message_text(event)
@@ -105,9 +133,17 @@ async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], contex
     deps = deps_of(context)
     if not _from_a_person(event, context.get("bot_user_id")):
         return
+    own = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
+    where, quote = _where_written({**event, "text": own}, team_id=body.get("team_id"))
+    async with answered_when_unavailable(deps, where, quote):
+        await _handle_mention(deps, body, event, own, context)
+
+
+async def _handle_mention(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], own: str, context: Any
+) -> None:
     if not await first_delivery(deps, body):
         return
-    own = _without_own_mention(event.get("text") or "", context.get("bot_user_id"))
     raw = message_text({**event, "text": own})
     text = clean(to_plain(raw)).strip()
     source = origins.from_message_event(event, entry="mention", team_id=body.get("team_id"))
@@ -115,6 +151,34 @@ async def handle_app_mention(body: dict[str, Any], event: dict[str, Any], contex
         await _post(deps, source, build_help_message())
         return
     await _prompt(deps, source, raw, author=event["user"], context=context, files=files_of(event))
+
+
+@contextlib.asynccontextmanager
+async def answered_when_unavailable(
+    deps: Deps, where: Origin, quote: str = ""
+) -> AsyncIterator[None]:
+    """When the work inside fails because the shared cache is unreachable, tell `where.user`
+    that the bot cannot take requests now, privately: in `where`'s conversation and thread
+    (a DM when that fails), with `quote` (what they wrote, plain) given back. Other errors
+    go on to the app's error handler."""
+    try:
+        yield
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        log.warning(
+            "request_not_taken",
+            extra={"reason": "cache_unreachable", "error": type(exc).__name__},
+        )
+        await deps.messenger.post_private(where, CannotTakeRequests(quote), in_place=True)
+
+
+def _where_written(event: dict[str, Any], *, team_id: str | None) -> tuple[Origin, str]:
+    """Where a DM or mention was written (its thread only if it is a reply), and its words."""
+    entry: Entry = "dm" if event.get("channel_type") == "im" else "mention"
+    source = origins.from_message_event(event, entry=entry, team_id=team_id)
+    where = source.model_copy(update={"thread": event.get("thread_ts")})
+    return where, clean(to_plain(message_text(event))).strip()
 
 
 def _without_own_mention(text: str, bot_user_id: str | None) -> str:

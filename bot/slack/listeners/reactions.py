@@ -6,6 +6,7 @@ a message only they see (ephemeral where they reacted, else a DM) quoting the me
 answered with that ticket instead. Other emojis, reactions on the bot's own messages and on
 anything but a message are ignored; the bot does not subscribe to removed reactions. Each
 `event_id` is handled once, whatever replica receives it and however often Slack retries.
+When the shared cache is unreachable, the person is told to try again in a few minutes.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from bot.core.ports import AlreadyFiled, TicketOffer
 from bot.core.text import clean
 from bot.slack import origin as origins
 from bot.slack.api_errors import count_error
-from bot.slack.deps import deps_of
-from bot.slack.listeners.events import first_delivery
+from bot.slack.deps import Deps, deps_of
+from bot.slack.listeners.events import answered_when_unavailable, first_delivery
 from bot.slack.mrkdwn import to_plain
 from bot.slack.prefill import draft_from_message, message_text
 
@@ -50,6 +51,16 @@ async def handle_reaction_added(
     wanted = deps.form.reaction_emoji_for(channel)
     if not wanted or emoji_name(event.get("reaction")) != wanted:
         return
+    here = origins.from_reaction(event, {}, team_id=body.get("team_id"))
+    async with answered_when_unavailable(deps, here.model_copy(update={"thread": None})):
+        await _offer(deps, body, event, client, context)
+
+
+async def _offer(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
+) -> None:
+    item = event["item"]
+    channel, ts = str(item["channel"]), str(item["ts"])
     if not await first_delivery(deps, body):
         return
     message = await reacted_message(client, channel, ts)

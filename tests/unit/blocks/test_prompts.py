@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.ports import CANNOT_TAKE
 from bot.slack import ids
 from bot.slack.blocks.prompts import (
+    build_cannot_take,
     build_help_message,
     build_intake_prompt,
     build_mention_empty_prompt,
+    build_ticket_offer,
 )
 from tests.unit.blocks.slack_limits import check_message, texts
 
@@ -61,3 +64,27 @@ def test_help_lists_every_way_in() -> None:
     shown = " ".join(texts(message))
     for needle in ("/ticket [summary]", "Create ticket", "direct message", "Mention me"):
         assert needle in shown
+
+
+def test_ticket_offer_quotes_plain_words_escaped_and_links_the_message() -> None:
+    message = build_ticket_offer(
+        quote="<!channel> & <b>printer</b>\nsecond line",
+        metadata="m",
+        message_link="https://example.slack.com/archives/C1/p1",
+    )
+    check_message(message)
+    shown = " ".join(texts(message))
+    assert "<https://example.slack.com/archives/C1/p1|this message>" in shown
+    assert ">&lt;!channel&gt; &amp; &lt;b&gt;printer&lt;/b&gt;" in shown
+    assert "second line" not in shown
+    assert button(message)["action_id"] == ids.OPEN_FORM_ACTION
+
+
+def test_cannot_take_gives_back_what_was_written_within_limits() -> None:
+    message = build_cannot_take(quote="<@U1> VPN & <wifi>\n" * 3000)
+    check_message(message)
+    assert message["text"] == CANNOT_TAKE
+    quoted = message["blocks"][1]["text"]["text"]
+    assert quoted.startswith("What you wrote, so nothing is lost:\n>&lt;@U1&gt; VPN &amp;")
+    assert len(quoted) <= 3000
+    assert build_cannot_take(quote="  ")["blocks"] == [message["blocks"][0]]

@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.delivery import Privately
 from bot.core.model import FiledTicket, TicketDraft
+from bot.core.ports import CANNOT_TAKE, CannotTakeRequests, TicketOffer
 from bot.teams import ids
 from bot.teams.cards.messages import (
     already_filed_card,
@@ -24,6 +25,7 @@ from bot.teams.cards.messages import (
     prompt_card,
     success_card,
 )
+from bot.teams.messenger import render
 from tests.data.hostile import CASES
 from tests.unit.teams.adaptive import buttons, check_card, check_message, texts
 
@@ -332,3 +334,13 @@ def test_hostile_text_keeps_every_message_valid_and_small(case: Any) -> None:
         check_message(card_message(card, text))
     check_message(announcement(ticket, "29:1", text))
     check_message(private_result(ticket, Privately("refused", "19:x"), text))
+
+
+def test_a_request_the_bot_cannot_take_is_answered_with_what_was_written() -> None:
+    answer = render(CannotTakeRequests(EVIL))
+    check_message(answer)
+    assert answer["text"].startswith(html.escape(CANNOT_TAKE, quote=False)[:40])
+    assert "<script>" not in answer["text"]
+    offer = render(TicketOffer("printer jammed", STATE))
+    check_message(offer)
+    assert "printer jammed" in shown(offer["attachments"][0]["content"])
