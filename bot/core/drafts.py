@@ -8,7 +8,9 @@ long description), `StateStore` keeps it in the shared cache and the button carr
 A saved draft is cut to what the form can show (`fitted`: the subject to 250 characters, the
 description to 3,000, …), exactly as the forms cut it when they open: a 35,000-character
 message does not keep 35,000 characters in the cache for a week when the form would show
-3,000 of them.
+3,000 of them. And one person keeps at most `DRAFTS_PER_PERSON` drafts in the cache: saving
+one more drops their oldest (its buttons then open an empty form and say why), so nobody can
+fill the cache by writing to the bot over and over.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ log = logging.getLogger("bot.drafts")
 
 STATE_TTL = 7 * 24 * 3600
 """How long a stored draft can be brought back (a week)."""
+DRAFTS_PER_PERSON = 50
+"""Most drafts one person keeps in the cache (inline ones cost nothing and are not counted)."""
 KEY_PREFIX = "k:"
 INLINE_LIMIT = 2000
 """Longest token handed out by default (a Slack button's value; Teams card data allows more)."""
@@ -121,9 +125,12 @@ class PendingTicket(BaseModel):
 class StateStore:
     """Saves pending tickets inline or in the cache, and loads them back."""
 
-    def __init__(self, cache: Any, *, ttl: float = STATE_TTL) -> None:
+    def __init__(
+        self, cache: Any, *, ttl: float = STATE_TTL, per_person: int = DRAFTS_PER_PERSON
+    ) -> None:
         self._cache = cache
         self._ttl = ttl
+        self._per_person = per_person
 
     async def save(self, pending: PendingTicket, *, limit: int = INLINE_LIMIT) -> str:
         """A token of at most `limit` characters from which `load` rebuilds `pending`, its
@@ -144,7 +151,22 @@ class StateStore:
         key = KEY_PREFIX + secrets.token_urlsafe(16)
         stored = pending.model_dump(mode="json", exclude={"requester_email"})
         await self._cache.set(f"state:{key}", stored, ttl=self._ttl)
+        await self._keep_few(pending.origin, key)
         return key
+
+    async def _keep_few(self, origin: Origin, key: str) -> None:
+        """Give `key` the next of its person's `per_person` slots, dropping the draft that
+        held it (their oldest). The slot number comes from an atomic counter, so saves at the
+        same instant, on any replica, take different slots."""
+        person = f"drafts-of:{origin.platform}:{origin.workspace or '-'}:{origin.user}"
+        count = await self._cache.increment(person)
+        await self._cache.expire(person, self._ttl)
+        slot = f"{person}:{count % self._per_person}"
+        oldest = await self._cache.get(slot)
+        await self._cache.set(slot, key, ttl=self._ttl)
+        if oldest and oldest != key:
+            await self._cache.delete(f"state:{oldest}")
+            log.info("draft_dropped", extra={"user": origin.user})
 
     async def load(self, token: str) -> PendingTicket | None:
         """The pending ticket behind `token`; None when it expired or is not ours."""

@@ -1,6 +1,7 @@
 """A very long message does not keep its full length in the shared cache for a week: the
 draft saved for its "Create ticket" button is cut to what the form can show (the form shows
-the same as before: the first 3,000 characters, marked as shortened)."""
+the same as before: the first 3,000 characters, marked as shortened). And one person keeps
+only their most recent long drafts: writing to the bot again and again cannot fill Redis."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import redis.asyncio as redis
 
 from bot.cache import build_cache
 from bot.config import FormConfig
-from bot.core.drafts import STATE_TTL
+from bot.core.drafts import DRAFTS_PER_PERSON, STATE_TTL
 from bot.core.form import DESCRIPTION_MAX
 from tests.e2e.harness import (
     USER,
@@ -74,3 +75,25 @@ async def test_a_35000_character_dm_stores_only_what_the_form_shows(
     assert len(description) <= DESCRIPTION_MAX
     assert description.endswith("(shortened to fit the form)")
     assert description.startswith("word0 word1 word2")
+
+
+async def test_one_person_keeps_only_their_most_recent_long_drafts(
+    on_redis: Harness, redis_url: str
+) -> None:
+    dm = on_redis.slack.dm_channel(USER)
+    text = "VPN drops again. " * 300
+    for n in range(DRAFTS_PER_PERSON + 2):
+        ts = f"{1700000500 + n}.000100"
+        await on_redis.event(sr.dm_event(f"{n}: {text}", user_id=USER, channel_id=dm, ts=ts))
+    await on_redis.slack.wait_for("chat.postMessage", count=DRAFTS_PER_PERSON + 2, timeout=30)
+
+    assert len(await stored_drafts(redis_url)) == DRAFTS_PER_PERSON
+    oldest, newest = on_redis.slack.messages[0], on_redis.slack.messages[-1]
+
+    # The newest draft comes back; the oldest's button opens an empty form and says why.
+    await on_redis.click(OPEN_FORM, button_value(newest["blocks"], OPEN_FORM), channel=dm)
+    assert (initial_values(await on_redis.opened_view())["subject"] or "").startswith("51: ")
+    await on_redis.click(
+        OPEN_FORM, button_value(oldest["blocks"], OPEN_FORM), channel=dm, message=oldest
+    )
+    assert not initial_values(await on_redis.opened_view())["subject"]

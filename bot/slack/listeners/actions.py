@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.drafts import PendingTicket
+from bot.core.drafts import DRAFTS_PER_PERSON, PendingTicket
 from bot.core.ports import Text
 from bot.slack import ids, origin
 from bot.slack.acks import acks_first, let_ack_out
@@ -21,8 +21,8 @@ from bot.slack.forms import form_view, open_form
 from bot.slack.modal_ui import ModalUI, update_view
 
 EXPIRED = (
-    "That draft has expired, so I opened an empty form. Sorry for the retyping: "
-    "drafts are kept for a week."
+    "That draft is no longer kept, so I opened an empty form. Sorry for the retyping: I keep "
+    f"drafts for a week, and of long ones only each person's {DRAFTS_PER_PERSON} most recent."
 )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.core.cc import resolve_cc
 from bot.core.delivery import InConversation, InThread, Privately, destination
-from bot.core.drafts import PendingTicket, new_attempt_id
+from bot.core.drafts import DRAFTS_PER_PERSON, PendingTicket, new_attempt_id
 from bot.core.form import CC_MAX, validate
 from bot.core.model import TicketDraft
 from bot.core.ports import AlreadyFiled, Failure, Filed, InProgress, Outcome
@@ -47,8 +47,8 @@ Json = dict[str, Any]
 Activity = dict[str, Any]
 
 EXPIRED = (
-    "That draft has expired, so the form is empty. Sorry for the retyping: drafts are kept "
-    "for a week."
+    "That draft is no longer kept, so the form is empty. Sorry for the retyping: I keep drafts "
+    f"for a week, and of long ones only each person's {DRAFTS_PER_PERSON} most recent."
 )
 EXPIRED_FORM = "This form can no longer be submitted. Please copy your text and start again."
 CC_REMEDY = "Please remove them, and type their addresses under CC by e-mail instead."

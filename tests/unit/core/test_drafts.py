@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from bot.cache import build_cache
-from bot.core.drafts import INLINE_LIMIT, KEY_PREFIX, PendingTicket, StateStore
+from bot.core.drafts import (
+    DRAFTS_PER_PERSON,
+    INLINE_LIMIT,
+    KEY_PREFIX,
+    PendingTicket,
+    StateStore,
+)
 from bot.core.model import Origin, TicketDraft
 from bot.core.text import length
 
@@ -129,6 +135,39 @@ async def test_cached_drafts_expire(cache: Any) -> None:
 
     await asyncio.sleep(0.15)
     assert await store.load(token) is None
+
+
+async def test_a_person_keeps_their_most_recent_drafts_and_the_oldest_go(cache: Any) -> None:
+    store = StateStore(cache, per_person=3)
+    tokens = [await store.save(ticket(f"{n} " + "x" * 3000)) for n in range(5)]
+
+    kept = [await store.load(token) for token in tokens]
+    assert kept[:2] == [None, None]  # dropped when the 4th and the 5th were saved
+    assert [p.draft.description.split()[0] for p in kept[2:] if p] == ["2", "3", "4"]
+    cached = [key for key in await cache.raw("keys") if "state:" in str(key)]
+    assert len(cached) == 3
+
+
+async def test_the_cap_is_per_person_and_inline_drafts_do_not_count(cache: Any) -> None:
+    store = StateStore(cache, per_person=2)
+    grace = ORIGIN.by("U0GRACE")
+    ada_first = await store.save(ticket("a" * 3000))
+    grace_tokens = [
+        await store.save(PendingTicket(origin=grace, draft=TicketDraft(description="g" * 3000)))
+        for _ in range(3)
+    ]
+    for _ in range(5):
+        await store.save(ticket("short"))  # inline: nothing stored, nothing dropped
+    other_team = ORIGIN.model_copy(update={"workspace": "T2"})
+    await store.save(PendingTicket(origin=other_team, draft=TicketDraft(description="t" * 3000)))
+    await store.save(PendingTicket(origin=other_team, draft=TicketDraft(description="t" * 3000)))
+
+    assert await store.load(ada_first) is not None
+    assert [await store.load(t) is not None for t in grace_tokens] == [False, True, True]
+
+
+def test_the_default_cap_leaves_room_for_a_busy_week() -> None:
+    assert 20 <= DRAFTS_PER_PERSON <= 200
 
 
 def test_encode_leaves_defaults_out_and_decodes_back() -> None:
