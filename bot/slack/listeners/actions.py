@@ -52,10 +52,13 @@ async def handle_open_form(
     """The "Create ticket" button under the bot's DM/mention reply."""
     deps = deps_of(context)
     pending = await deps.drafts.load(_value(body))
+    gone = pending is None
     if pending is None:
         pending = PendingTicket(origin=origin.from_prompt_action(body))
     pending = pending.model_copy(update={"origin": pending.origin.by(_clicker(body))})
     await open_form(client, deps, trigger_id=body["trigger_id"], pending=pending)
+    if gone:  # after the form: the trigger id lives only 3 seconds
+        await deps.messenger.post_private(pending.origin, Text(EXPIRED))
 
 
 @acks_first
