@@ -18,10 +18,14 @@ from tests.e2e.harness import (
     button_value,
     initial_values,
     message_shortcut,
+    start_harness,
+    stop_harness,
     submitted_ticket,
     text_of,
 )
 from tests.fakes import slack_requests as sr
+from tests.fakes.serviceops_api import FakeServiceOps
+from tests.fakes.slack_api import FakeSlack
 
 OPEN_FORM = "ticket_open_form"
 GRACE_EMAIL = "grace@example.com"
@@ -234,10 +238,8 @@ async def test_the_offer_comes_by_dm_when_it_cannot_be_shown_in_the_channel(
 
 
 async def test_a_custom_emoji_with_a_skin_tone_counts(
-    slack: Any, desk: Any, listener_runs: ListenerRuns
+    slack: FakeSlack, desk: FakeServiceOps, listener_runs: ListenerRuns
 ) -> None:
-    from tests.e2e.harness import start_harness, stop_harness
-
     form = FormConfig(reaction_emoji="raised_hand")
     app, runner = await start_harness(slack, desk, form)
     try:
