@@ -822,8 +822,9 @@ NAME_MAX = 100
 CUSTOM_FIELD_EXAMPLE = '{ "Asset tag" = "A-1", "Floor" = 3, "VIP" = true }'
 ASSET_EXAMPLE = '{ asset_model = "asset_hardware", asset_id = 12 }'
 
-CustomValue = StrictStr | StrictInt | StrictFloat | StrictBool
-"""A custom field's value as TOML gives it: text, a whole number, a number, true/false."""
+CustomValue = StrictStr | StrictInt | StrictFloat | StrictBool | list[StrictStr]
+"""A custom field's value as TOML gives it: text (a drop-down's choice too), a whole number,
+a number, true/false, or a list of texts (a multi-select's or checkboxes' choices)."""
 
 
 class AssetRef(BaseModel):
@@ -882,12 +883,11 @@ class RequestDefaults(BaseModel):
         for name, item in value.items():
             if not str(name).strip():
                 raise ValueError("a custom field's name must not be empty")
-            finite = not isinstance(item, float) or math.isfinite(item)
-            if not isinstance(item, str | int | float | bool) or not finite:
+            if not _is_custom_value(item):
                 shown = json.dumps(str(name), ensure_ascii=False)
                 raise ValueError(
-                    f"{shown} must be text, a number or true/false (a date as epoch "
-                    "milliseconds, e.g. 1767225600000)"
+                    f"{shown} must be text, a number, true/false or a list of texts (a date "
+                    "as epoch milliseconds, e.g. 1767225600000)"
                 )
         return {str(name).strip(): item for name, item in value.items()}
 
@@ -903,6 +903,15 @@ class RequestDefaults(BaseModel):
                     "names it, and its id (a whole number from 1)"
                 )
         return value
+
+
+def _is_custom_value(item: Any) -> bool:
+    """`item` is a value the create API takes for a custom field (JSON has no NaN)."""
+    if isinstance(item, float):
+        return math.isfinite(item)
+    if isinstance(item, list):
+        return all(isinstance(choice, str) for choice in item)
+    return isinstance(item, str | int | bool)
 
 
 def _is_asset(item: Any) -> bool:

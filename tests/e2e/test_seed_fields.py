@@ -40,7 +40,7 @@ SEED = FormConfig.model_validate(
         support_level = "tier2"
         group = "Network team"
         status = "In Progress"
-        custom_fields = {{ "Floor" = 4, "VIP" = true, "Budget" = 12.5 }}
+        custom_fields = {{ "Floor" = 4, "VIP" = true, "Budget" = 12.5, "Days" = ["Mon", "Fri"] }}
         link_assets = [{{ asset_model = "asset_hardware", asset_id = 7 }}]
         """
     )
@@ -74,7 +74,13 @@ async def test_form_fields_and_channel_defaults_reach_the_request(app: Harness) 
     assert created["supportLevel"] == "tier2"  # the channel's over [platforms.slack]
     assert created["groupName"] == "Network team"
     assert created["statusName"] == "In Progress"
-    assert created["customField"] == {"Floor": 4, "Asset tag": "A-1", "VIP": True, "Budget": 12.5}
+    assert created["customField"] == {
+        "Floor": 4,
+        "Asset tag": "A-1",
+        "VIP": True,
+        "Budget": 12.5,
+        "Days": ["Mon", "Fri"],
+    }
     assert created["linkAssetIds"] == [{"assetModel": "asset_hardware", "assetId": 7}]
 
 

@@ -1014,7 +1014,7 @@ def test_request_defaults_and_optional_fields_parse(tmp_path: Path) -> None:
             support_level = "tier1"
             group = "Service desk"
             status = "Open"
-            custom_fields = {{ "Floor" = 3, "VIP" = true, "Budget" = 1.5, "Tag" = "x" }}
+            custom_fields = {{ Floor = 3, VIP = true, Budget = 1.5, Tag = "x", Days = ["Mo"] }}
             link_assets = [{{ asset_model = "asset_hardware", asset_id = 1 }}]
 
             [platforms.teams]
@@ -1027,7 +1027,13 @@ def test_request_defaults_and_optional_fields_parse(tmp_path: Path) -> None:
     )
 
     assert form.cc_field is True
-    assert form.custom_fields == {"Floor": 3, "VIP": True, "Budget": 1.5, "Tag": "x"}
+    assert form.custom_fields == {
+        "Floor": 3,
+        "VIP": True,
+        "Budget": 1.5,
+        "Tag": "x",
+        "Days": ["Mo"],
+    }
     assert form.link_assets[0].asset_id == 1
     assert form.platforms["teams"].source == "Teams"
 
@@ -1081,16 +1087,16 @@ def test_a_platform_can_turn_thread_sync_off() -> None:
         (f'group = "{"g" * 101}"\n', "group: must be at most 100 characters"),
         (
             "custom_fields = { Due = 2026-01-31 }\n",
-            'custom_fields: "Due" must be text, a number or true/false (a date as epoch '
-            "milliseconds, e.g. 1767225600000)",
+            'custom_fields: "Due" must be text, a number, true/false or a list of texts (a date '
+            "as epoch milliseconds, e.g. 1767225600000)",
         ),
         (
             "custom_fields = { Ratio = nan }\n",
-            'custom_fields: "Ratio" must be text, a number or true/false',
+            'custom_fields: "Ratio" must be text, a number, true/false or a list of texts',
         ),
         (
             "custom_fields = { Rooms = [1, 2] }\n",
-            'custom_fields: "Rooms" must be text, a number or true/false',
+            'custom_fields: "Rooms" must be text, a number, true/false or a list of texts',
         ),
         (
             'custom_fields = "Floor=3"\n',
