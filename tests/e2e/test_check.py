@@ -428,7 +428,7 @@ async def test_bad_request_defaults_are_named_by_check(
 
     assert [r.what for r in outcome.failed] == [f"Form configuration {config}"]
     fix = outcome.failed[0].fix
-    assert 'custom_fields: "Due" must be text, a number or true/false' in fix
+    assert 'custom_fields: "Due" must be text, a number, true/false or a list' in fix
     assert "link_assets: asset 1 must be" in fix
 
 
