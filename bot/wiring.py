@@ -8,6 +8,8 @@ directory and messenger, so tickets from every platform share the same claims an
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import urllib.parse
 from dataclasses import dataclass, field
@@ -198,11 +200,31 @@ def build_core(
                 ),
             ),
         ),
-        drafts=StateStore(cache),
+        drafts=StateStore(cache, seal_key=seal_key(settings)),
         inflight=InFlight(),
         links=links,
         follower=follower,
     )
+
+
+def seal_key(settings: Settings) -> bytes:
+    """The key that seals drafts handed to people's clients (`bot.core.drafts`).
+
+    Derived from the chat platforms' secrets, which every replica shares and no person
+    knows; rotating one of them makes forms that are open at the time say they expired.
+    """
+    secrets = [
+        value.get_secret_value()
+        for value in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.teams_app_password,
+        )
+        if value is not None
+    ]
+    material = "\0".join(secrets).encode()
+    return hmac.digest(material, b"serviceops-bot draft seal v1", hashlib.sha256)
 
 
 def build_serviceops_client(settings: Settings, *, cache: Any = None) -> ServiceOpsClient:

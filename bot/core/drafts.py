@@ -5,6 +5,11 @@ interaction (a form's metadata, a button's value) when it fits, so it survives a
 an in-memory deployment and any replica can handle the next step; when it does not fit (a
 long description), `StateStore` keeps it in the shared cache and the button carries the key.
 
+An inline token is sealed (`SEAL_PREFIX`, then an HMAC of the JSON under a key the bot derives
+from its own secrets): a card's data comes back from the person's client, where it can be
+rewritten, and the origin inside names where the bot posts with its credentials (a Teams
+`serviceUrl`). A token whose seal does not match is read as expired, never used.
+
 A saved draft is cut to what the form can show (`fitted`: the subject to 250 characters, the
 description to 3,000, …), exactly as the forms cut it when they open: a 35,000-character
 message does not keep 35,000 characters in the cache for a week when the form would show
@@ -15,6 +20,9 @@ fill the cache by writing to the bot over and over.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import secrets
 from typing import Any
@@ -39,6 +47,9 @@ STATE_TTL = 7 * 24 * 3600
 DRAFTS_PER_PERSON = 50
 """Most drafts one person keeps in the cache (inline ones cost nothing and are not counted)."""
 KEY_PREFIX = "k:"
+SEAL_PREFIX = "s1:"
+SEAL_CHARS = 22
+"""Characters of a token's seal: HMAC-SHA256 in base64url, cut to 132 bits."""
 INLINE_LIMIT = 2000
 """Longest token handed out by default (a Slack button's value; Teams card data allows more)."""
 
@@ -126,11 +137,29 @@ class StateStore:
     """Saves pending tickets inline or in the cache, and loads them back."""
 
     def __init__(
-        self, cache: Any, *, ttl: float = STATE_TTL, per_person: int = DRAFTS_PER_PERSON
+        self,
+        cache: Any,
+        *,
+        seal_key: bytes,
+        ttl: float = STATE_TTL,
+        per_person: int = DRAFTS_PER_PERSON,
     ) -> None:
         self._cache = cache
+        self._seal_key = seal_key
         self._ttl = ttl
         self._per_person = per_person
+
+    def _seal(self, encoded: str) -> str:
+        mac = hmac.digest(self._seal_key, encoded.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac).decode()[:SEAL_CHARS]
+
+    def _unsealed(self, token: str) -> str | None:
+        """The JSON of a sealed token; None when the seal is missing or does not match."""
+        if not token.startswith(SEAL_PREFIX):
+            return None
+        body = token[len(SEAL_PREFIX) :]
+        seal, encoded = body[:SEAL_CHARS], body[SEAL_CHARS:]
+        return encoded if hmac.compare_digest(seal, self._seal(encoded)) else None
 
     async def save(self, pending: PendingTicket, *, limit: int = INLINE_LIMIT) -> str:
         """A token of at most `limit` characters from which `load` rebuilds `pending`, its
@@ -145,7 +174,8 @@ class StateStore:
         full of emoji does not make a token the platform refuses.
         """
         pending = pending.model_copy(update={"draft": fitted(pending.draft)})
-        inline = pending.encode()
+        encoded = pending.encode()
+        inline = f"{SEAL_PREFIX}{self._seal(encoded)}{encoded}"
         if length(inline) <= limit and not pending.files:
             return inline
         key = KEY_PREFIX + secrets.token_urlsafe(16)
@@ -174,10 +204,15 @@ class StateStore:
             if token.startswith(KEY_PREFIX):
                 stored = await self._cache.get(f"state:{token}")
                 return None if stored is None else PendingTicket.model_validate(stored)
-            pending = PendingTicket.model_validate_json(token)
+            encoded = self._unsealed(token)
+            if encoded is None:
+                if token:
+                    log.warning("draft_seal_mismatch")
+                return None
+            pending = PendingTicket.model_validate_json(encoded)
         except ValidationError:
             return None
-        if pending.files:  # never handed out so (see `save`): a token someone made up
+        if pending.files:  # never handed out so (see `save`)
             log.warning("inline_draft_files_dropped", extra={"count": len(pending.files)})
             return pending.model_copy(update={"files": []})
         return pending

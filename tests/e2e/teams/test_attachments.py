@@ -105,26 +105,32 @@ async def test_channel_files_are_linked_not_attached(bot: TeamsHarness) -> None:
     assert bot.desk.uploads == {}
 
 
-async def test_files_in_a_forged_inline_state_are_ignored(bot: TeamsHarness) -> None:
-    """A card's data comes back from the person's client: a state token made up there
-    cannot make the bot fetch a URL of its choosing."""
+@pytest.mark.parametrize("forgery", ["files", "endpoint"])
+async def test_a_state_rewritten_in_the_client_is_refused(bot: TeamsHarness, forgery: str) -> None:
+    """A card's data comes back from the person's client: a state token changed there can
+    make the bot neither fetch a URL of its choosing nor post, with its token, to a
+    `serviceUrl` of its choosing. The seal no longer matches: the form reads as expired."""
     await bot.send(tr.personal_message("Printer jammed", bot=bot.bot))
     [prompt] = await bot.teams.wait_for("send")
     assert prompt.card is not None
     create = button(prompt.card, ids.OPEN_FORM)
     form = dialog_card(await bot.invoke(tr.task_fetch(create["data"], bot=bot.bot)))
     data = submit_data(form)
-    pending = bot.app.deps.drafts
-    loaded = await pending.load(str(data[ids.STATE]))
+    loaded = await bot.app.deps.drafts.load(str(data[ids.STATE]))
     assert loaded is not None
-    secret = bot.teams.attachments.add("secret", size=10, tail="views/original")
-    forged = loaded.model_copy(
-        update={"files": [ChatFile(id="x", name="x", url=secret.url, credentials=True)]}
-    )
-    data[ids.STATE] = forged.model_dump_json()
+    if forgery == "files":
+        secret = bot.teams.attachments.add("secret", size=10, tail="views/original")
+        files = [ChatFile(id="x", name="x", url=secret.url, credentials=True)]
+        forged = loaded.model_copy(update={"files": files})
+    else:
+        origin = loaded.origin.model_copy(update={"endpoint": "https://attacker.example/"})
+        forged = loaded.model_copy(update={"origin": origin})
+    token = str(data[ids.STATE])
+    data[ids.STATE] = token[: token.index("{")] + forged.encode()  # the old seal kept
 
-    await bot.invoke(tr.task_submit(data, bot=bot.bot))
+    answer = await bot.invoke(tr.task_submit(data, bot=bot.bot))
+    await bot.settle()
 
-    [created] = bot.desk.created
-    assert created.get("fileAttachments") in (None, [])
+    assert "can no longer be submitted" in texts(answer)
+    assert bot.desk.created == []
     assert bot.teams.attachments.downloads == []

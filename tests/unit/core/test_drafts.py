@@ -12,12 +12,17 @@ from bot.core.drafts import (
     DRAFTS_PER_PERSON,
     INLINE_LIMIT,
     KEY_PREFIX,
+    SEAL_CHARS,
+    SEAL_PREFIX,
     PendingTicket,
     StateStore,
 )
 from bot.core.model import Origin, TicketDraft
 from bot.core.text import length
 
+SEAL_KEY = b"a key only the bot knows"
+SEALED = len(SEAL_PREFIX) + SEAL_CHARS
+"""What a seal adds to an inline token."""
 ORIGIN = Origin(
     platform="slack",
     entry="message",
@@ -49,7 +54,7 @@ def cache() -> Any:
 
 @pytest.fixture
 def store(cache: Any) -> StateStore:
-    return StateStore(cache)
+    return StateStore(cache, seal_key=SEAL_KEY)
 
 
 # --------------------------------------------------------------------------- StateStore
@@ -59,9 +64,24 @@ async def test_short_draft_travels_inline(store: StateStore, cache: Any) -> None
     pending = ticket(attempt_id="a1", author="U0GRACE", link="https://x.example/p1")
     token = await store.save(pending)
 
-    assert token == pending.encode()
-    assert not token.startswith(KEY_PREFIX)
+    assert token.startswith(SEAL_PREFIX)
+    assert token.endswith(pending.encode())
     assert await store.load(token) == pending
+
+
+async def test_an_inline_draft_rewritten_in_the_client_is_refused(store: StateStore) -> None:
+    """A card's data comes back from the person's client: changing where the bot would post
+    (or anything else in the draft) breaks the seal, and the draft reads as expired."""
+    teams = ORIGIN.model_copy(update={"platform": "teams", "endpoint": "https://smba.example/"})
+    token = await store.save(PendingTicket(origin=teams, draft=DRAFT, attempt_id="a1"))
+    assert (await store.load(token)) is not None
+
+    forged = token.replace("https://smba.example/", "https://attacker.example/")
+    assert forged != token
+    assert await store.load(forged) is None
+    assert await store.load(token[len(SEAL_PREFIX) + SEAL_CHARS :]) is None, "seal taken off"
+    other_key = StateStore(build_cache("memory://"), seal_key=b"another deployment")
+    assert await other_key.load(token) is None
 
 
 async def test_long_draft_is_kept_in_the_cache(store: StateStore, cache: Any) -> None:
@@ -77,7 +97,7 @@ async def test_long_draft_is_kept_in_the_cache(store: StateStore, cache: Any) ->
 async def test_inline_limit_counts_utf16_units(store: StateStore) -> None:
     pending = ticket("🙂" * 990, attempt_id="a1")
     inline = pending.encode()
-    assert len(inline) <= INLINE_LIMIT < length(inline), "fits in characters, not in units"
+    assert len(inline) + SEALED <= INLINE_LIMIT < length(inline) + SEALED, "characters, not units"
 
     token = await store.save(pending)
     assert token.startswith(KEY_PREFIX)
@@ -86,9 +106,9 @@ async def test_inline_limit_counts_utf16_units(store: StateStore) -> None:
 
 async def test_limit_is_inclusive(store: StateStore) -> None:
     pending = ticket("🙂 é", attempt_id="a1")
-    units = length(pending.encode())
+    units = length(pending.encode()) + SEALED
 
-    assert await store.save(pending, limit=units) == pending.encode()
+    assert (await store.save(pending, limit=units)).endswith(pending.encode())
     assert (await store.save(pending, limit=units - 1)).startswith(KEY_PREFIX)
 
 
@@ -115,6 +135,9 @@ async def test_each_cached_draft_gets_its_own_key(store: StateStore) -> None:
         '{"origin": {"platform": "irc", "entry": "message", "user": "U1"}}',
         "k:",
         "k:never-saved",
+        '{"origin": {"platform": "teams", "entry": "global", "user": "29:ada"}}',
+        "s1:",
+        "s1:AAAAAAAAAAAAAAAAAAAAAA{}",
     ],
 )
 async def test_anything_else_loads_as_none(store: StateStore, token: str) -> None:
@@ -129,7 +152,7 @@ async def test_a_cached_value_that_is_not_a_draft_loads_as_none(
 
 
 async def test_cached_drafts_expire(cache: Any) -> None:
-    store = StateStore(cache, ttl=0.05)
+    store = StateStore(cache, seal_key=SEAL_KEY, ttl=0.05)
     token = await store.save(ticket("x" * 3000))
     assert await store.load(token) is not None
 
@@ -138,7 +161,7 @@ async def test_cached_drafts_expire(cache: Any) -> None:
 
 
 async def test_a_person_keeps_their_most_recent_drafts_and_the_oldest_go(cache: Any) -> None:
-    store = StateStore(cache, per_person=3)
+    store = StateStore(cache, seal_key=SEAL_KEY, per_person=3)
     tokens = [await store.save(ticket(f"{n} " + "x" * 3000)) for n in range(5)]
 
     kept = [await store.load(token) for token in tokens]
@@ -149,7 +172,7 @@ async def test_a_person_keeps_their_most_recent_drafts_and_the_oldest_go(cache: 
 
 
 async def test_the_cap_is_per_person_and_inline_drafts_do_not_count(cache: Any) -> None:
-    store = StateStore(cache, per_person=2)
+    store = StateStore(cache, seal_key=SEAL_KEY, per_person=2)
     grace = ORIGIN.by("U0GRACE")
     ada_first = await store.save(ticket("a" * 3000))
     grace_tokens = [

@@ -129,7 +129,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.claims = Claims(self.cache)
-        self.drafts = StateStore(self.cache)
+        self.drafts = StateStore(self.cache, seal_key=b"test seal")
 
     def filing(self, *, reply_privately: bool = False) -> Filing:
         return Filing(
@@ -831,7 +831,7 @@ async def test_a_ticket_confirmed_while_the_cache_dies_is_reported_and_never_fil
     cache = BreakableCache()
     world.cache = cache
     world.claims = Claims(cache)
-    world.drafts = StateStore(cache)
+    world.drafts = StateStore(cache, seal_key=b"test seal")
     filing = world.filing()
     create = world.client.create_request
 
