@@ -1,3 +1,3 @@
-"""serviceops-bot: file Motadata ServiceOps requests from Slack."""
+"""serviceops-bot: file Motadata ServiceOps requests from Slack and Microsoft Teams."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
