@@ -6,7 +6,6 @@ and nothing is filed twice."""
 
 from __future__ import annotations
 
-import json
 import time
 
 from bot.core.claims import ClaimKey
@@ -23,7 +22,10 @@ async def test_a_stuck_filing_says_so_and_try_again_recovers_once_its_deadline_p
     failed, _ = await failure_shown(app, view)
     retry_value = button_value(failed["blocks"], RETRY)
     assert retry_value
-    attempt = json.loads(retry_value)["attempt_id"]
+    pending = await app.bot.deps.drafts.load(retry_value)
+    assert pending is not None
+    attempt = pending.attempt_id
+    assert attempt
 
     # Another replica takes this attempt and dies before finishing: its claim stays pending.
     key = ClaimKey.attempt(attempt)
