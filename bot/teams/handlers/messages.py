@@ -5,6 +5,11 @@ prefilled form in a dialog (the number then lands in that chat or thread). `help
 what the bot does; "my tickets" and "INC-12" in the 1:1 chat show the person's requests
 (`handlers.my_requests`). Teams redelivers an activity it thinks failed: each activity id is
 handled once, whatever replica receives it.
+
+Teams has had its 2xx before the bot looks at a message, so a message the bot cannot handle
+because its shared cache is unreachable would be lost without a word: a 1:1 message or a
+mention is then answered at once with "try again in a few minutes" and what the person wrote
+(as on Slack). Other channel messages the bot only reads are logged.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.cache import unreachable
 from bot.core.claims import ClaimKey
 from bot.core.drafts import PendingTicket
 from bot.core.links import ThreadKey
 from bot.core.model import FiledTicket, Origin
+from bot.core.ports import CannotTakeRequests
 from bot.teams import payloads
 from bot.teams.cards.messages import already_filed_card, card_message, help_card, prompt_card
 from bot.teams.deps import TeamsDeps
@@ -37,11 +44,27 @@ async def on_message(deps: TeamsDeps, activity: Activity) -> None:
     user = payloads.user_of(activity)
     if not user or user == bot_id or not activity.get("serviceUrl"):
         return
+    text = payloads.message_text(activity, bot_id=bot_id)
+    origin = payloads.from_message(activity)
+    try:
+        await _answer(deps, activity, origin, text)
+    except Exception as exc:
+        addressed = origin.entry == "dm" or payloads.mentions(activity, bot_id)
+        if not (addressed and unreachable(exc)):
+            raise
+        log.warning(
+            "message_not_taken",
+            extra={"reason": "cache_unreachable", "user": user, "platform": "teams"},
+        )
+        await deps.messenger.post_private(origin, CannotTakeRequests(quote=text))
+
+
+async def _answer(deps: TeamsDeps, activity: Activity, origin: Origin, text: str) -> None:
+    bot_id = str((activity.get("recipient") or {}).get("id") or "")
+    user = origin.user
     event = ClaimKey.event(str(activity.get("id") or ""), platform="teams")
     if activity.get("id") and await deps.claims.claim(event, ttl=ACTIVITY_TTL) is not None:
         return  # a redelivery
-    text = payloads.message_text(activity, bot_id=bot_id)
-    origin = payloads.from_message(activity)
     if await _synced_as_reply(deps, origin, activity, text):
         return  # a reply in a ticket's thread: the request has it
     if origin.entry != "dm" and not payloads.mentions(activity, bot_id):
