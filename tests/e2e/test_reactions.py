@@ -267,3 +267,22 @@ async def test_a_channel_the_bot_cannot_read_is_left_alone(
     assert app.slack.count("conversations.history") == 1
     assert app.slack.ephemerals == []
     assert app.slack.messages == []
+
+
+async def test_the_files_of_the_reacted_message_go_with_the_ticket(app: Harness) -> None:
+    """As with the message shortcut: the message's files are attached when the ticket is
+    filed (read with the bot token after the form is submitted, never before)."""
+    shot = app.slack.add_file("error.png", size=2_000, mimetype="image/png", user=USER)
+    message = written(app, "Label printer prints blank pages", files=[shot])
+    await react(app, message)
+
+    view = await click_create(app, await offer_to(app, OTHER_USER), user=OTHER_USER)
+    assert "error.png" in text_of(view)
+    assert app.slack.file_host.downloads == []
+    await app.submit(view, user=OTHER_USER, **{k: v for k, v in initial_values(view).items() if v})
+    created = await submitted_ticket(app)
+
+    [attachment] = created["fileAttachments"]
+    assert attachment["realName"] == "error.png"
+    upload = app.desk.uploads[attachment["refFileName"]]
+    assert upload.sha256 == app.slack.file_host.files[shot["id"]].sha256

@@ -25,6 +25,7 @@ from bot.core.text import clean
 from bot.slack import origin as origins
 from bot.slack.api_errors import count_error
 from bot.slack.deps import Deps, deps_of
+from bot.slack.files import files_of
 from bot.slack.listeners.events import answered_when_unavailable, first_delivery
 from bot.slack.mrkdwn import to_plain
 from bot.slack.prefill import draft_from_message, message_text
@@ -73,6 +74,7 @@ async def _offer(
         draft=draft_from_message(message),
         author=message.get("user"),
         link=origins.permalink(workspace_url, channel, ts, message.get("thread_ts")),
+        files=files_of(message),
     )
     # Shown where the person reacted: in the thread for a reply, in the channel otherwise.
     where = source.model_copy(update={"thread": message.get("thread_ts")})
