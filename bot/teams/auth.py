@@ -122,7 +122,7 @@ class ActivityVerifier:
             Unauthorized: missing, malformed, forged, expired, or for another bot.
         """
         if not authorization or not authorization.startswith("Bearer "):
-            raise Unauthorized("no bearer token")
+            raise Unauthorized("no token in the Authorization header")
         token = authorization.removeprefix("Bearer ").strip()
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise Unauthorized("malformed token")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,7 @@ from bot.logs import (
     TextFormatter,
     setup_logging,
 )
+from bot.teams import auth
 
 CONFIGURED = "s3cr3t-client-value"
 
@@ -211,3 +214,13 @@ def test_setup_logging_installs_the_filter(
     assert data["auth"] == REDACTED
     assert root_logger.level == logging.INFO
     assert logging.getLogger("slack_bolt").level == logging.WARNING
+
+
+def test_why_a_teams_request_was_refused_is_logged_as_said() -> None:
+    """The reasons `teams_request_refused` logs name no token, so none is blanked out
+    (an admin reads them to find what is wrong with the Bot Connector's requests)."""
+    source = inspect.getsource(auth)
+    reasons = re.findall(r'Unauthorized\(\s*"([^"]+)"', source)
+    assert "no token in the Authorization header" in reasons
+    scrub = RedactingFilter([CONFIGURED]).scrub
+    assert [reason for reason in reasons if scrub(reason) != reason] == []
