@@ -53,6 +53,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture
+def reads_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test is about `.env` itself: the bot reads it from the working directory again
+    (tests otherwise run without it, see `tests/conftest.py`)."""
+    monkeypatch.setitem(Settings.model_config, "env_file", ".env")
+
+
 def settings(**overrides: Any) -> Settings:
     """Valid settings (API key auth, Socket Mode) with `overrides` applied."""
     values: dict[str, Any] = {
@@ -275,6 +282,7 @@ def test_socket_mode_needs_the_app_token() -> None:
     assert settings().check_mode("socket") == []
 
 
+@pytest.mark.usefixtures("reads_dotenv")
 def test_settings_are_read_from_dotenv_in_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,6 +306,7 @@ def test_settings_are_read_from_dotenv_in_working_directory(
     assert built.check_mode("http") == []
 
 
+@pytest.mark.usefixtures("reads_dotenv")
 def test_environment_overrides_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text(
         "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSERVICEOPS_URL=https://a.example.com\n"
@@ -310,6 +319,7 @@ def test_environment_overrides_dotenv(tmp_path: Path, monkeypatch: pytest.Monkey
     assert load_settings().serviceops_url == "https://b.example.com"
 
 
+@pytest.mark.usefixtures("reads_dotenv")
 def test_empty_values_in_dotenv_count_as_unset(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -330,6 +340,7 @@ def test_empty_values_in_dotenv_count_as_unset(
     assert built.check_mode("http") != []
 
 
+@pytest.mark.usefixtures("reads_dotenv")
 def test_dotenv_problems_use_the_same_sentences(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
