@@ -7,13 +7,8 @@ produce.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
+from tests.unit.benchmark_runs import run_benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE, MB = 3, 0.5
 
 LABELS = (
@@ -27,22 +22,9 @@ LABELS = (
 
 
 def test_attachments_benchmark_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/attachments.py",
-            *("--people", str(PEOPLE), "--mb", str(MB), "--json"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result, _ = run_benchmark(
+        "attachments.py", *("--people", str(PEOPLE), "--mb", str(MB)), labels=LABELS
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert [label for label in LABELS if label not in done.stdout] == [], done.stdout
 
     assert result["errors"] == []
     assert result["bot_exit_code"] == 0

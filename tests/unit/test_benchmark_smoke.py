@@ -8,15 +8,12 @@ calls) are what one bot process must produce.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit import benchmark_runs
+
 PEOPLE, ROUNDS = 3, 2
 
 COST_FIGURES = (
@@ -115,29 +112,11 @@ TEAMS_LABELS = (
 
 def run_benchmark(*options: str) -> tuple[dict[str, Any], str]:
     """Run `benchmarks/load.py` with tiny numbers; its JSON figures and its printed table."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/load.py",
-            *options,
-            "--people",
-            str(PEOPLE),
-            "--rounds",
-            str(ROUNDS),
-            "--timeout",
-            "60",
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return benchmark_runs.run_benchmark(
+        "load.py",
+        *options,
+        *("--people", str(PEOPLE), "--rounds", str(ROUNDS), "--timeout", "60"),
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result, done.stdout
 
 
 def assert_costs(result: dict[str, Any], printed: str) -> None:

@@ -7,13 +7,8 @@ the first opens ask ServiceOps, the second opens are served from the per-person 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
+from tests.unit.benchmark_runs import run_benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE, REQUESTS = 2, 5
 
 LABELS = (
@@ -28,30 +23,12 @@ LABELS = (
 
 
 def test_home_benchmark_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/home.py",
-            "--people",
-            str(PEOPLE),
-            "--requests",
-            str(REQUESTS),
-            "--latency",
-            "0",
-            "--timeout",
-            "60",
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result, _ = run_benchmark(
+        "home.py",
+        *("--people", str(PEOPLE), "--requests", str(REQUESTS), "--latency", "0"),
+        *("--timeout", "60"),
+        labels=LABELS,
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert [label for label in LABELS if label not in done.stdout] == [], done.stdout
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
 
     assert result["errors"] == []
     assert result["bot_exit_code"] == 0

@@ -6,37 +6,21 @@ on the machine holds (floods refused, legitimate commands acked, probes merged, 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
+from tests.unit.benchmark_runs import run_benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
 FLOOD, GZIP, PROBES, DMS = 4, 3, 20, 3
 
 LABELS = ("/ticket ack, quiet", "unsigned flood", "gzip flood", "/readyz", "DMs of", "bot RSS")
 
 
 def test_hostile_benchmark_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/hostile.py",
-            *("--acks", "2", "--flood", str(FLOOD), "--gzip", str(GZIP)),
-            *("--probes", str(PROBES), "--dms", str(DMS), "--dm-chars", "3000"),
-            *("--concurrency", "2", "--timeout", "60", "--json"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result, _ = run_benchmark(
+        "hostile.py",
+        *("--acks", "2", "--flood", str(FLOOD), "--gzip", str(GZIP)),
+        *("--probes", str(PROBES), "--dms", str(DMS), "--dm-chars", "3000"),
+        *("--concurrency", "2", "--timeout", "60"),
+        labels=LABELS,
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert [label for label in LABELS if label not in done.stdout] == [], done.stdout
 
     assert result["errors"] == []
     assert result["bot_exit_code"] == 0

@@ -6,13 +6,8 @@ not depend on the machine (reads, posts, duplicates, answers) are what one bot m
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
+from tests.unit.benchmark_runs import run_benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
 REQUESTS, CALLS = 3, 30
 
 LABELS = (
@@ -32,30 +27,12 @@ LABELS = (
 
 
 def test_webhook_benchmark_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/webhook.py",
-            "--requests",
-            str(REQUESTS),
-            "--calls",
-            str(CALLS),
-            "--latency",
-            "0",
-            "--timeout",
-            "60",
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result, _ = run_benchmark(
+        "webhook.py",
+        *("--requests", str(REQUESTS), "--calls", str(CALLS), "--latency", "0"),
+        *("--timeout", "60"),
+        labels=LABELS,
     )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert [label for label in LABELS if label not in done.stdout] == [], done.stdout
 
     assert result["errors"] == []
     assert result["bot_exit_code"] == 0
