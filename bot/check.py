@@ -126,8 +126,28 @@ async def run_checks(
             results.append(await _upload_check(settings))
         else:
             results.append(_skipped("ServiceOps upload not tried: fix the ServiceOps lines above"))
+    results.append(_status_updates_check(settings))
     results.append(_form_check(settings))
     return results
+
+
+def _status_updates_check(settings: Settings) -> Check:
+    """How status changes and desk replies come back to the chat: they are optional, so off is
+    not a failure, but an admin should know, and what to set."""
+    desk = settings.serviceops
+    ways = []
+    if desk.webhook_secret is not None:
+        ways.append(f"ServiceOps' workflow calls POST /serviceops/events on PORT {settings.port}")
+    if desk.poll_seconds:
+        ways.append(f"the bot asks ServiceOps every {desk.poll_seconds} s")
+    if ways:
+        return Check(True, "Status updates: " + "; ".join(ways))
+    return Check(
+        True,
+        "Status updates: off (tickets are filed, but status changes and the desk's replies do "
+        "not come back to the chat; set SERVICEOPS_WEBHOOK_SECRET and add the workflow, or "
+        "SERVICEOPS_POLL_SECONDS: see the README's After filing)",
+    )
 
 
 async def _slack_checks(slack: SlackSettings) -> list[Check]:

@@ -86,6 +86,7 @@ async def test_all_green_prints_only_ticks_and_passes(
     assert outcome.line(f"ServiceOps reachable at {desk.url}").ok
     assert outcome.line("ServiceOps token obtained").ok
     assert outcome.line("Form configuration: defaults").ok
+    assert outcome.line("Status updates: off").ok  # optional: said, not a failure
     # It really asked both services.
     assert slack.count("auth.test") == 1
     assert desk.token_requests == 1
@@ -363,6 +364,24 @@ async def test_untrusted_certificate_then_trusted_with_ca_bundle(
 
 
 # --------------------------------------------------------------------------- BOT_CONFIG
+
+
+async def test_status_updates_say_how_they_come_back(
+    slack: FakeSlack, desk: FakeServiceOps
+) -> None:
+    webhook = await check(slack, desk, serviceops_webhook_secret="a-webhook-secret-of-24-chars")
+    both = await check(
+        slack,
+        desk,
+        serviceops_webhook_secret="a-webhook-secret-of-24-chars",
+        serviceops_poll_seconds=300,
+    )
+
+    assert webhook.ok, webhook.text
+    line = webhook.line("Status updates: ").what
+    assert "POST /serviceops/events" in line
+    assert "a-webhook-secret" not in webhook.text
+    assert both.line("Status updates: ").what.endswith("the bot asks ServiceOps every 300 s")
 
 
 async def test_bad_form_configuration_lists_each_problem(

@@ -177,6 +177,7 @@ async def test_check_skips_slack_when_it_is_not_configured(
     assert [(r.ok, r.what) for r in results] == [
         (True, "Slack not configured (SLACK_BOT_TOKEN not set): skipped"),
         (True, "ServiceOps (not called here)"),
+        (True, check._status_updates_check(settings).what),
         (True, "Form configuration: defaults (BOT_CONFIG not set)"),
     ]
 

@@ -77,7 +77,7 @@ async def test_teams_only_all_green(teams: FakeTeams, desk: FakeServiceOps) -> N
     assert outcome.line("ServiceOps token obtained").ok
     # Teams' lines come between the chat surface skipped and ServiceOps, in fixing order.
     order = [r.what.split(" ")[0] for r in outcome.results]
-    assert order == ["Slack", *["Teams"] * 4, *["ServiceOps"] * 3, "Form"]
+    assert order == ["Slack", *["Teams"] * 4, *["ServiceOps"] * 3, "Status", "Form"]
     # It really asked the fake, once each, as the bot does.
     assert teams.tokens_issued == 1
     assert teams.openid_fetches == 1
