@@ -49,6 +49,11 @@ class RedisServer:
         """Send one command (RESP) and return the first line of the answer."""
         return _command(self.host, self.port, *args)
 
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would (no save, no goodbye to clients)."""
+        self.process.kill()
+        self.process.wait(5)
+
 
 def _command(host: str, port: int, *args: str, timeout: float = 1.0) -> bytes:
     parts = [f"*{len(args)}\r\n".encode()]
@@ -152,6 +157,13 @@ def running_redis(host: str = "127.0.0.1") -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One Redis server for the test session."""
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis server of this test's own, which it may kill."""
     with running_redis() as server:
         yield server
 

@@ -23,7 +23,12 @@ from tests.e2e.harness import (
 )
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.slack_api import FakeSlack
-from tests.redis_server import redis_server, redis_url  # noqa: F401 (fixtures)
+from tests.redis_server import (  # noqa: F401 (fixtures)
+    RedisServer,
+    own_redis,
+    redis_server,
+    redis_url,
+)
 
 
 @pytest.fixture
@@ -88,3 +93,19 @@ async def replicas(
     yield first, second
     await stop_harness(first, first_runner)
     await stop_harness(second, second_runner)
+
+
+@pytest.fixture
+async def on_redis(
+    slack: FakeSlack,
+    desk: FakeServiceOps,
+    form_config: FormConfig,
+    own_redis: RedisServer,  # noqa: F811 (the fixture imported above)
+) -> AsyncIterator[Harness]:
+    """The app with its cache on a Redis of the test's own (`own_redis`), which it may kill."""
+    url = own_redis.url()
+    app, runner = await start_harness(
+        slack, desk, form_config, cache=build_cache(url), cache_url=url
+    )
+    yield app
+    await stop_harness(app, runner)

@@ -8,12 +8,6 @@ redis-server is stopped under the running app; requests are signed as Slack sign
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
-from bot.cache import build_cache
-from bot.config import FormConfig
 from bot.core.ports import CANNOT_TAKE
 from tests.e2e.harness import (
     CHANNEL,
@@ -21,41 +15,13 @@ from tests.e2e.harness import (
     USER,
     Harness,
     ListenerRuns,
-    start_harness,
-    stop_harness,
     text_of,
 )
 from tests.fakes import slack_requests as sr
-from tests.fakes.serviceops_api import FakeServiceOps
-from tests.fakes.slack_api import FakeSlack
-from tests.redis_server import RedisServer, running_redis
+from tests.redis_server import RedisServer
 
 DM_TS = "1700000300.000100"
 LONG = "My laptop's VPN client drops every five minutes since the update. " * 60
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, which it stops."""
-    with running_redis() as redis:
-        yield redis
-
-
-@pytest.fixture
-async def on_redis(
-    slack: FakeSlack, desk: FakeServiceOps, form_config: FormConfig, own_redis: RedisServer
-) -> AsyncIterator[Harness]:
-    url = own_redis.url()
-    app, runner = await start_harness(
-        slack, desk, form_config, cache=build_cache(url), cache_url=url
-    )
-    yield app
-    await stop_harness(app, runner)
-
-
-def stop(redis: RedisServer) -> None:
-    redis.process.kill()
-    redis.process.wait(5)
 
 
 def shown(call_args: dict[str, object]) -> str:
@@ -67,7 +33,7 @@ async def test_a_dm_while_redis_is_down_is_answered_with_what_was_written(
 ) -> None:
     app = on_redis
     dm = app.slack.dm_channel(USER)
-    stop(own_redis)
+    own_redis.kill()
 
     response = await app.event(
         sr.dm_event("printer on floor 3 is jammed", user_id=USER, channel_id=dm, ts=DM_TS)
@@ -89,7 +55,7 @@ async def test_a_long_dm_is_quoted_shortened_within_slack_limits(
 ) -> None:
     app = on_redis
     dm = app.slack.dm_channel(USER)
-    stop(own_redis)
+    own_redis.kill()
 
     await app.event(sr.dm_event(LONG, user_id=USER, channel_id=dm, ts=DM_TS))
 
@@ -104,7 +70,7 @@ async def test_a_mention_in_a_thread_while_redis_is_down_is_answered_in_that_thr
     on_redis: Harness, own_redis: RedisServer
 ) -> None:
     app = on_redis
-    stop(own_redis)
+    own_redis.kill()
 
     await app.event(
         sr.mention_event(
@@ -128,7 +94,7 @@ async def test_the_ticket_emoji_while_redis_is_down_is_answered(
 ) -> None:
     app = on_redis
     message = app.slack.write(CHANNEL, "Projector in room 4 is broken", user=USER)
-    stop(own_redis)
+    own_redis.kill()
 
     await app.event(
         sr.reaction_event(
@@ -147,7 +113,7 @@ async def test_a_reply_in_a_channel_thread_is_not_answered(
     """Channel replies are not requests to the bot: most threads have no ticket, so telling
     everyone who replies anywhere that the bot is down would be noise."""
     app = on_redis
-    stop(own_redis)
+    own_redis.kill()
     reply = sr.dm_event("same here", user_id=USER, channel_id=CHANNEL, ts="1700000500.000200") | {
         "channel_type": "channel",
         "thread_ts": "1700000500.000100",

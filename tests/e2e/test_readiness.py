@@ -8,18 +8,13 @@ than logging in. With a Redis cache, Redis is part of readiness: every ticket ne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 import pytest
 
 from bot import server
-from bot.cache import build_cache
-from bot.config import FormConfig
-from tests.e2e.harness import Harness, start_harness, stop_harness
-from tests.fakes.serviceops_api import FakeServiceOps
-from tests.fakes.slack_api import FakeSlack
-from tests.redis_server import RedisServer, running_redis
+from tests.e2e.harness import Harness
+from tests.redis_server import RedisServer
 
 PROBES = 300
 
@@ -64,25 +59,6 @@ async def test_a_refused_token_makes_a_probe_log_in_again(
 # --------------------------------------------------------------------------- Redis
 
 
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, which it may stop."""
-    with running_redis() as redis:
-        yield redis
-
-
-@pytest.fixture
-async def on_redis(
-    slack: FakeSlack, desk: FakeServiceOps, form_config: FormConfig, own_redis: RedisServer
-) -> AsyncIterator[Harness]:
-    url = own_redis.url()
-    app, runner = await start_harness(
-        slack, desk, form_config, cache=build_cache(url), cache_url=url
-    )
-    yield app
-    await stop_harness(app, runner)
-
-
 async def test_readyz_checks_redis_and_says_not_ready_when_it_is_down(
     on_redis: Harness, own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,8 +67,7 @@ async def test_readyz_checks_redis_and_says_not_ready_when_it_is_down(
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"serviceops": "ok", "cache": "ok", "slack": "ok"}
 
-    own_redis.process.kill()
-    own_redis.process.wait(5)
+    own_redis.kill()
 
     down = await on_redis.http.get(on_redis.url + "/readyz")
     assert down.status_code == 503

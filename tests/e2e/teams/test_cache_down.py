@@ -8,7 +8,7 @@ the running bot; activities carry tokens signed as the Bot Connector signs them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,14 +19,7 @@ from tests.e2e.teams.harness import TeamsHarness, start_teams, stop_teams
 from tests.fakes import teams_requests as tr
 from tests.fakes.serviceops_api import FakeServiceOps
 from tests.fakes.teams_api import FakeTeams
-from tests.redis_server import RedisServer, running_redis
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, which it stops."""
-    with running_redis() as redis:
-        yield redis
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -39,15 +32,10 @@ async def bot(
     await stop_teams(harness)
 
 
-def stop(redis: RedisServer) -> None:
-    redis.process.kill()
-    redis.process.wait(5)
-
-
 async def test_a_chat_message_while_redis_is_down_is_answered_with_what_was_written(
     bot: TeamsHarness, own_redis: RedisServer
 ) -> None:
-    stop(own_redis)
+    own_redis.kill()
 
     response = await bot.send(tr.personal_message("Printer on floor 3 is jammed", bot=bot.bot))
     await bot.settle()
@@ -63,7 +51,7 @@ async def test_a_chat_message_while_redis_is_down_is_answered_with_what_was_writ
 async def test_a_mention_while_redis_is_down_is_answered_privately(
     bot: TeamsHarness, own_redis: RedisServer
 ) -> None:
-    stop(own_redis)
+    own_redis.kill()
 
     await bot.send(tr.channel_mention("Wifi is down on floor 2", bot=bot.bot))
     await bot.settle()
