@@ -295,9 +295,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await load.stop_bot(bot)
             result["bot_exit_code"] = bot.returncode
             if errors or bot.returncode != 0:
-                log.seek(0)
-                tail = log.read().decode(errors="replace").splitlines()[-20:]
-                errors += [f"bot: {line}" for line in tail]
+                errors += load.bot_log_tail(log)
     result["errors"] = errors[:30]
     return result
 

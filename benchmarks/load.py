@@ -735,10 +735,14 @@ async def measure(
             await stop_bot(bot)
         cost.exit_code = bot.returncode
         if figures.errors or bot.returncode != 0:
-            log.seek(0)
-            tail = log.read().decode(errors="replace").splitlines()[-20:]
-            figures.errors += [f"bot: {line}" for line in tail]
+            figures.errors += bot_log_tail(log)
     return cost
+
+
+def bot_log_tail(log: IO[bytes], lines: int = 20) -> list[str]:
+    """The end of the bot's log, each line marked as the bot's, for a run's errors."""
+    log.seek(0)
+    return [f"bot: {line}" for line in log.read().decode(errors="replace").splitlines()[-lines:]]
 
 
 def step_timeout(people: int, latency: float) -> float:

@@ -144,9 +144,7 @@ async def run(
                 await load.stop_bot(bot)
             result["bot_exit_code"] = bot.returncode
             if figures.errors or bot.returncode != 0:
-                log.seek(0)
-                tail = log.read().decode(errors="replace").splitlines()[-20:]
-                figures.errors += [f"bot: {line}" for line in tail]
+                figures.errors += load.bot_log_tail(log)
     result["errors"] = figures.errors[:30]
     return result
 
